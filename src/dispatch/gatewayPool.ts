@@ -1,0 +1,48 @@
+/**
+ * Live gateway instances by gateway id, built from their rows on first use and kept for a while,
+ * so a worker does not reconnect (SMPP binds, SMTP pools) for every batch, and settings edited in
+ * the database take effect within `ttlMs`.
+ */
+import { GATEWAY_KINDS } from '../providers/registry.ts';
+import type { Gateway } from '../providers/provider.ts';
+import type { Db } from '../store/db.ts';
+import { getGatewayById } from '../store/gateways.ts';
+
+interface Entry {
+  gateway: Gateway;
+  loadedAt: number;
+}
+
+export class GatewayPool {
+  private readonly entries = new Map<number, Entry>();
+
+  constructor(
+    private readonly db: Db,
+    private readonly publicUrl: string,
+    private readonly ttlMs = 30_000,
+  ) {}
+
+  async get(gatewayId: number): Promise<Gateway> {
+    const cached = this.entries.get(gatewayId);
+    if (cached && Date.now() - cached.loadedAt < this.ttlMs) return cached.gateway;
+    const row = await getGatewayById(this.db, gatewayId);
+    if (!row) throw new Error(`gateway ${gatewayId} does not exist`);
+    const factory = GATEWAY_KINDS[row.kind];
+    if (!factory) throw new Error(`gateway ${row.name} has kind \`${row.kind}\`, which this version does not know`);
+    const gateway = factory({
+      gatewayId: row.id,
+      channel: row.channel,
+      settings: row.settings,
+      callbackUrl: `${this.publicUrl}/api/v1/callbacks/${row.id}`,
+      callbackSecret: row.callbackSecret,
+    });
+    if (cached) await cached.gateway.close?.();
+    this.entries.set(gatewayId, { gateway, loadedAt: Date.now() });
+    return gateway;
+  }
+
+  async close(): Promise<void> {
+    for (const e of this.entries.values()) await e.gateway.close?.();
+    this.entries.clear();
+  }
+}

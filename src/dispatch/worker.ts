@@ -1,0 +1,170 @@
+/**
+ * A dispatch worker: claims due messages, sends them through their gateways and writes the outcome
+ * back to the same rows; then does the same for delivery-status checks. Workers share nothing but
+ * the database, so any number can run in one process or many.
+ *
+ *   queued ──claim──▶ send ──accepted──▶ submitted (due again at the next status check)
+ *                       ├─retryable──▶ queued, due after back-off (until maxAttempts, then rejected)
+ *                       ├─rate-limited▶ queued, due after the provider's pause (attempt not counted)
+ *                       └─permanent──▶ rejected (never retried)
+ *   submitted ──claim──▶ poll ──final──▶ delivered / undelivered / …; past the deadline ▶ expired
+ */
+import { backoffSeconds, DEFAULT_RETRY, type RetryPolicy, shouldRetry } from '../core/retry.ts';
+import type { Gateway, SendOutcome } from '../providers/provider.ts';
+import { completeFinishedCampaigns } from '../store/campaigns.ts';
+import type { Db } from '../store/db.ts';
+import {
+  applyStatusUpdates,
+  type ClaimedMessage,
+  claimDue,
+  expireOverdue,
+  recordSendResults,
+  type SendResultRow,
+  scheduleNextCheck,
+} from '../store/queue.ts';
+import type { GatewayPool } from './gatewayPool.ts';
+
+export interface WorkerOptions {
+  id: string;
+  batchSize: number;
+  leaseSeconds: number;
+  statusPollSeconds: number;
+  retry: RetryPolicy;
+  random: () => number;
+}
+
+export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'id'> = {
+  batchSize: 500,
+  leaseSeconds: 60,
+  statusPollSeconds: 5,
+  retry: DEFAULT_RETRY,
+  random: Math.random,
+};
+
+function groupBy<T, K>(items: T[], key: (t: T) => K): Map<K, T[]> {
+  const out = new Map<K, T[]>();
+  for (const item of items) {
+    const k = key(item);
+    const list = out.get(k);
+    if (list) list.push(item);
+    else out.set(k, [item]);
+  }
+  return out;
+}
+
+export class DispatchWorker {
+  constructor(
+    private readonly db: Db,
+    private readonly gateways: GatewayPool,
+    readonly options: WorkerOptions,
+  ) {}
+
+  /** One round of sending; returns how many messages it handled. */
+  async sendDue(): Promise<number> {
+    const o = this.options;
+    const claimed = await claimDue(this.db, 'queued', o.id, o.batchSize, o.leaseSeconds);
+    if (claimed.length === 0) return 0;
+    const results: SendResultRow[] = [];
+    for (const [gatewayId, messages] of groupBy(claimed, (m) => m.gatewayId)) {
+      let gateway: Gateway;
+      try {
+        gateway = await this.gateways.get(gatewayId);
+      } catch (err) {
+        for (const m of messages) {
+          results.push({ id: m.id, kind: 'final', state: 'rejected', rawStatus: null, reason: (err as Error).message });
+        }
+        continue;
+      }
+      for (let i = 0; i < messages.length; i += gateway.capabilities.batchSize) {
+        const chunk = messages.slice(i, i + gateway.capabilities.batchSize);
+        results.push(...(await this.sendChunk(gateway, chunk)));
+      }
+    }
+    const done = await recordSendResults(this.db, o.id, results);
+    if (done.length) await completeFinishedCampaigns(this.db, done);
+    return claimed.length;
+  }
+
+  private async sendChunk(gateway: Gateway, chunk: ClaimedMessage[]): Promise<SendResultRow[]> {
+    let outcomes: SendOutcome[];
+    try {
+      outcomes = await gateway.send(chunk.map((m) => ({ id: m.id, channel: m.channel, address: m.address, subject: m.subject, body: m.body })));
+    } catch (err) {
+      outcomes = chunk.map((m) => ({ id: m.id, kind: 'retryable', rawStatus: 'EXCEPTION', reason: (err as Error).message }));
+    }
+    const byId = new Map(outcomes.map((x) => [x.id, x]));
+    return chunk.map((m) => this.toResult(gateway, m, byId.get(m.id)));
+  }
+
+  private toResult(gateway: Gateway, m: ClaimedMessage, out: SendOutcome | undefined): SendResultRow {
+    const { retry, random, statusPollSeconds } = this.options;
+    if (!out) out = { id: m.id, kind: 'retryable', rawStatus: 'NO_ANSWER', reason: 'the gateway gave no outcome for this message' };
+    switch (out.kind) {
+      case 'accepted': {
+        const deadline = gateway.capabilities.statusDeadlineSeconds;
+        return {
+          id: m.id,
+          kind: 'submitted',
+          providerId: out.providerId,
+          rawStatus: out.rawStatus ?? null,
+          costKopecks: out.costKopecks ?? null,
+          nextCheckSeconds: gateway.capabilities.polling ? statusPollSeconds : deadline,
+          deadlineSeconds: deadline,
+        };
+      }
+      case 'permanent':
+        return { id: m.id, kind: 'final', state: 'rejected', rawStatus: out.rawStatus, reason: out.reason };
+      case 'rate_limited':
+        return {
+          id: m.id,
+          kind: 'retry',
+          rawStatus: out.rawStatus,
+          reason: out.reason,
+          delaySeconds: (out.retryAfterMs ?? 1000) / 1000,
+          countAttempt: false,
+        };
+      case 'retryable':
+        if (!shouldRetry(retry, m.attempts)) {
+          return { id: m.id, kind: 'final', state: 'rejected', rawStatus: out.rawStatus, reason: `gave up after ${m.attempts} attempts: ${out.reason}` };
+        }
+        return {
+          id: m.id,
+          kind: 'retry',
+          rawStatus: out.rawStatus,
+          reason: out.reason,
+          delaySeconds: backoffSeconds(retry, m.attempts, random()),
+          countAttempt: true,
+        };
+    }
+  }
+
+  /** One round of status checks for submitted messages; returns how many it looked at. */
+  async checkDue(): Promise<number> {
+    const o = this.options;
+    const claimed = await claimDue(this.db, 'submitted', o.id, o.batchSize, o.leaseSeconds);
+    if (claimed.length === 0) return 0;
+    const touched: number[] = [];
+    const now = Date.now();
+    const overdue = claimed.filter((m) => m.statusDeadline && m.statusDeadline.getTime() <= now);
+    touched.push(...(await expireOverdue(this.db, overdue.map((m) => m.id))));
+    const live = claimed.filter((m) => !overdue.includes(m));
+    for (const [gatewayId, messages] of groupBy(live, (m) => m.gatewayId)) {
+      let pending = messages;
+      try {
+        const gateway = await this.gateways.get(gatewayId);
+        if (gateway.status && gateway.capabilities.polling) {
+          const reports = await gateway.status(messages.map((m) => m.providerMessageId!));
+          const applied = await applyStatusUpdates(this.db, gatewayId, reports);
+          touched.push(...applied.campaigns);
+          const finalIds = new Set(reports.filter((r) => r.state !== 'submitted' && r.state !== 'queued').map((r) => r.providerId));
+          pending = messages.filter((m) => !finalIds.has(m.providerMessageId!));
+        }
+      } catch {
+        // The provider did not answer: ask again at the next check.
+      }
+      await scheduleNextCheck(this.db, pending.map((m) => m.id), o.statusPollSeconds);
+    }
+    if (touched.length) await completeFinishedCampaigns(this.db, [...new Set(touched)]);
+    return claimed.length;
+  }
+}

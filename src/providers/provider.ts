@@ -1,0 +1,84 @@
+/**
+ * The one interface every gateway implements (PR-5). A gateway turns messages into its provider's
+ * requests and the provider's answers into Vestnik's outcomes and states; it never touches the
+ * database, and gets its configuration through its factory.
+ */
+import type { Channel, MessageState } from '../core/states.ts';
+
+export interface OutgoingMessage {
+  /** Vestnik's message id: passed to providers that take a client reference, for de-duplication. */
+  id: number;
+  channel: Channel;
+  address: string;
+  subject: string | null;
+  body: string;
+}
+
+export type SendOutcome =
+  | { id: number; kind: 'accepted'; providerId: string; rawStatus?: string; costKopecks?: number }
+  /** Try again later: a 5xx, a timeout, a dropped connection. */
+  | { id: number; kind: 'retryable'; rawStatus: string; reason: string }
+  /** Never try again: a bad number, a banned sender, a refused text. */
+  | { id: number; kind: 'permanent'; rawStatus: string; reason: string }
+  /** The provider asks to slow down; not the message's fault, so the attempt is not counted. */
+  | { id: number; kind: 'rate_limited'; rawStatus: string; reason: string; retryAfterMs?: number };
+
+export interface StatusReport {
+  providerId: string;
+  state: MessageState;
+  /** The provider's own code, kept beside the normalised state. */
+  rawStatus: string;
+}
+
+export interface CallbackRequest {
+  headers: Record<string, string | string[] | undefined>;
+  query: Record<string, string | undefined>;
+  body: unknown;
+  rawBody: string;
+}
+
+export type CallbackResult = { ok: true; reports: StatusReport[] } | { ok: false; reason: string };
+
+export interface GatewayCapabilities {
+  /** Most messages one `send` call takes. */
+  batchSize: number;
+  /** The provider calls back with delivery reports. */
+  callbacks: boolean;
+  /** `status()` can be asked. */
+  polling: boolean;
+  /** How long to wait for a final report before a message counts as expired. */
+  statusDeadlineSeconds: number;
+}
+
+export interface Gateway {
+  readonly kind: string;
+  readonly channel: Channel;
+  readonly capabilities: GatewayCapabilities;
+  send(batch: OutgoingMessage[]): Promise<SendOutcome[]>;
+  status?(providerIds: string[]): Promise<StatusReport[]>;
+  parseCallback?(req: CallbackRequest): CallbackResult;
+  balance?(): Promise<{ kopecks: number }>;
+  close?(): Promise<void>;
+}
+
+export interface GatewayContext {
+  gatewayId: number;
+  channel: Channel;
+  settings: Record<string, unknown>;
+  /** Where this gateway's provider should send delivery reports. */
+  callbackUrl: string;
+  callbackSecret: string;
+}
+
+export type GatewayFactory = (ctx: GatewayContext) => Gateway;
+
+/** A configuration problem, reported with the setting at fault. */
+export class GatewaySettingsError extends Error {
+  override name = 'GatewaySettingsError';
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}

@@ -1,0 +1,7 @@
+/** Gateway kinds by name. Adding a gateway: its file beside this one, and one line here. */
+import type { GatewayFactory } from './provider.ts';
+import { createSandboxGateway } from './sandbox.ts';
+
+export const GATEWAY_KINDS: Record<string, GatewayFactory> = {
+  sandbox: createSandboxGateway,
+};

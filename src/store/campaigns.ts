@@ -1,0 +1,147 @@
+/** Campaigns (SD-1). The counters are always read from the message rows, so they cannot drift. */
+import type { CampaignState, Channel, MessageState } from '../core/states.ts';
+import type { Queryable } from './db.ts';
+
+export type Audience = { kind: 'all' } | { kind: 'contacts'; contactIds: number[] };
+
+export interface Campaign {
+  id: number;
+  name: string;
+  channel: Channel;
+  textTemplate: string;
+  subject: string | null;
+  audience: Audience;
+  state: CampaignState;
+  createdBy: string;
+  createdAt: Date;
+  launchedAt: Date | null;
+  launchedBy: string | null;
+  finishedAt: Date | null;
+}
+
+interface Row {
+  id: number;
+  name: string;
+  channel: Channel;
+  text_template: string;
+  subject: string | null;
+  audience: Audience;
+  state: CampaignState;
+  created_by: string;
+  created_at: Date;
+  launched_at: Date | null;
+  launched_by: string | null;
+  finished_at: Date | null;
+}
+
+const toCampaign = (r: Row): Campaign => ({
+  id: r.id,
+  name: r.name,
+  channel: r.channel,
+  textTemplate: r.text_template,
+  subject: r.subject,
+  audience: r.audience,
+  state: r.state,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  launchedAt: r.launched_at,
+  launchedBy: r.launched_by,
+  finishedAt: r.finished_at,
+});
+
+export interface CampaignInput {
+  name: string;
+  channel: Channel;
+  textTemplate: string;
+  subject?: string | null;
+  audience: Audience;
+}
+
+export async function insertCampaign(db: Queryable, orgId: number, c: CampaignInput, createdBy: string): Promise<Campaign> {
+  const { rows } = await db.query<Row>(
+    `INSERT INTO campaigns (org_id, name, channel, text_template, subject, audience, created_by)
+     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+    [orgId, c.name, c.channel, c.textTemplate, c.subject ?? null, JSON.stringify(c.audience), createdBy],
+  );
+  return toCampaign(rows[0]!);
+}
+
+/** Edits a draft; a launched campaign keeps the text it was sent with. */
+export async function updateDraftCampaign(
+  db: Queryable,
+  orgId: number,
+  id: number,
+  c: Partial<CampaignInput>,
+): Promise<Campaign | 'not_found' | 'not_draft'> {
+  const { rows } = await db.query<Row>(
+    `UPDATE campaigns SET name = coalesce($3, name), text_template = coalesce($4, text_template),
+       subject = coalesce($5, subject), audience = coalesce($6, audience)
+     WHERE org_id = $1 AND id = $2 AND state = 'draft' RETURNING *`,
+    [orgId, id, c.name ?? null, c.textTemplate ?? null, c.subject ?? null, c.audience ? JSON.stringify(c.audience) : null],
+  );
+  if (rows[0]) return toCampaign(rows[0]);
+  return (await getCampaign(db, orgId, id)) ? 'not_draft' : 'not_found';
+}
+
+export async function getCampaign(db: Queryable, orgId: number, id: number): Promise<Campaign | undefined> {
+  const { rows } = await db.query<Row>('SELECT * FROM campaigns WHERE org_id = $1 AND id = $2', [orgId, id]);
+  return rows[0] ? toCampaign(rows[0]) : undefined;
+}
+
+/** Locks the campaign row for the rest of the transaction (launch, cancel). */
+export async function lockCampaign(tx: Queryable, orgId: number, id: number): Promise<Campaign | undefined> {
+  const { rows } = await tx.query<Row>('SELECT * FROM campaigns WHERE org_id = $1 AND id = $2 FOR UPDATE', [orgId, id]);
+  return rows[0] ? toCampaign(rows[0]) : undefined;
+}
+
+export async function listCampaigns(db: Queryable, orgId: number, page: { beforeId: number; limit: number }): Promise<Campaign[]> {
+  const { rows } = await db.query<Row>('SELECT * FROM campaigns WHERE org_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3', [
+    orgId,
+    page.beforeId,
+    page.limit,
+  ]);
+  return rows.map(toCampaign);
+}
+
+export async function setCampaignState(
+  tx: Queryable,
+  orgId: number,
+  id: number,
+  state: CampaignState,
+  by?: string,
+): Promise<void> {
+  await tx.query(
+    `UPDATE campaigns SET state = $3,
+       launched_at = CASE WHEN $3 = 'sending' THEN now() ELSE launched_at END,
+       launched_by = CASE WHEN $3 = 'sending' THEN $4 ELSE launched_by END,
+       finished_at = CASE WHEN $3 IN ('completed', 'cancelled') THEN now() ELSE finished_at END
+     WHERE org_id = $1 AND id = $2`,
+    [orgId, id, state, by ?? null],
+  );
+}
+
+/**
+ * Completes the sending campaigns among `ids` whose every message is final. Run after each commit
+ * that finalises messages: the last of concurrent committers always sees all rows final.
+ */
+export async function completeFinishedCampaigns(db: Queryable, ids: number[] | 'all'): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(
+    `UPDATE campaigns c SET state = 'completed', finished_at = now()
+     WHERE c.state = 'sending' AND ($1::bigint[] IS NULL OR c.id = ANY($1::bigint[]))
+       AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.campaign_id = c.id
+                       AND m.state IN ('prepared', 'queued', 'submitted'))
+     RETURNING c.id`,
+    [ids === 'all' ? null : ids],
+  );
+  return rows.map((r) => r.id);
+}
+
+export type StateCounts = Partial<Record<MessageState, number>>;
+
+export async function countMessagesByState(db: Queryable, orgId: number, campaignId: number): Promise<StateCounts> {
+  const { rows } = await db.query<{ state: MessageState; n: number }>(
+    'SELECT state, count(*)::int AS n FROM messages WHERE org_id = $1 AND campaign_id = $2 GROUP BY state',
+    [orgId, campaignId],
+  );
+  return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+}

@@ -1,0 +1,73 @@
+/** An organisation's configured gateways. Credentials will live in `settings` (encrypted, later). */
+import type { Channel } from '../core/states.ts';
+import type { Queryable } from './db.ts';
+
+export interface GatewayRow {
+  id: number;
+  orgId: number;
+  name: string;
+  kind: string;
+  channel: Channel;
+  priority: number;
+  settings: Record<string, unknown>;
+  callbackSecret: string;
+  enabled: boolean;
+}
+
+interface Row {
+  id: number;
+  org_id: number;
+  name: string;
+  kind: string;
+  channel: Channel;
+  priority: number;
+  settings: Record<string, unknown>;
+  callback_secret: string;
+  enabled: boolean;
+}
+
+const toGateway = (r: Row): GatewayRow => ({
+  id: r.id,
+  orgId: r.org_id,
+  name: r.name,
+  kind: r.kind,
+  channel: r.channel,
+  priority: r.priority,
+  settings: r.settings,
+  callbackSecret: r.callback_secret,
+  enabled: r.enabled,
+});
+
+export async function listGateways(db: Queryable, orgId: number): Promise<GatewayRow[]> {
+  const { rows } = await db.query<Row>('SELECT * FROM gateways WHERE org_id = $1 ORDER BY channel, priority, id', [orgId]);
+  return rows.map(toGateway);
+}
+
+/** The gateway a new message of this channel goes to: the enabled one with the lowest priority. */
+export async function primaryGateway(db: Queryable, orgId: number, channel: Channel): Promise<GatewayRow | undefined> {
+  const { rows } = await db.query<Row>(
+    'SELECT * FROM gateways WHERE org_id = $1 AND channel = $2 AND enabled ORDER BY priority, id LIMIT 1',
+    [orgId, channel],
+  );
+  return rows[0] ? toGateway(rows[0]) : undefined;
+}
+
+/** By id alone: for workers (which serve every organisation) and for callbacks (checked by secret). */
+export async function getGatewayById(db: Queryable, id: number): Promise<GatewayRow | undefined> {
+  const { rows } = await db.query<Row>('SELECT * FROM gateways WHERE id = $1', [id]);
+  return rows[0] ? toGateway(rows[0]) : undefined;
+}
+
+export async function updateGatewaySettings(
+  db: Queryable,
+  orgId: number,
+  id: number,
+  settings: Record<string, unknown>,
+): Promise<GatewayRow | undefined> {
+  const { rows } = await db.query<Row>('UPDATE gateways SET settings = $3 WHERE org_id = $1 AND id = $2 RETURNING *', [
+    orgId,
+    id,
+    settings,
+  ]);
+  return rows[0] ? toGateway(rows[0]) : undefined;
+}

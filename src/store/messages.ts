@@ -1,0 +1,200 @@
+/**
+ * Messages (SD-2) — and the dispatch queue, which is the same table.
+ *
+ * `due_at` says when a row next needs a worker: a queued row is due to be sent (or re-sent once the
+ * lease of a crashed worker runs out); a submitted row is due for a status poll or, past its
+ * deadline, to be expired. Claiming pushes `due_at` forward by the lease, so a crash needs no
+ * cleanup: the row simply becomes due again.
+ */
+import type { Channel, MessageState } from '../core/states.ts';
+import type { Queryable } from './db.ts';
+
+export const DUE_CHANNEL = 'vestnik_due';
+
+export interface Message {
+  id: number;
+  campaignId: number | null;
+  contactId: number | null;
+  channel: Channel;
+  address: string;
+  subject: string | null;
+  body: string;
+  state: MessageState;
+  reason: string | null;
+  attempts: number;
+  gatewayId: number | null;
+  providerMessageId: string | null;
+  rawStatus: string | null;
+  segments: number;
+  priceKopecks: number;
+  initiator: string;
+  createdAt: Date;
+  submittedAt: Date | null;
+  finalAt: Date | null;
+}
+
+interface Row {
+  id: number;
+  org_id: number;
+  campaign_id: number | null;
+  contact_id: number | null;
+  channel: Channel;
+  address: string;
+  subject: string | null;
+  body: string;
+  state: MessageState;
+  reason: string | null;
+  attempts: number;
+  gateway_id: number | null;
+  provider_message_id: string | null;
+  raw_status: string | null;
+  segments: number;
+  price_kopecks: number;
+  initiator: string;
+  created_at: Date;
+  submitted_at: Date | null;
+  final_at: Date | null;
+  request_hash: string | null;
+}
+
+const toMessage = (r: Row): Message => ({
+  id: r.id,
+  campaignId: r.campaign_id,
+  contactId: r.contact_id,
+  channel: r.channel,
+  address: r.address,
+  subject: r.subject,
+  body: r.body,
+  state: r.state,
+  reason: r.reason,
+  attempts: r.attempts,
+  gatewayId: r.gateway_id,
+  providerMessageId: r.provider_message_id,
+  rawStatus: r.raw_status,
+  segments: r.segments,
+  priceKopecks: r.price_kopecks,
+  initiator: r.initiator,
+  createdAt: r.created_at,
+  submittedAt: r.submitted_at,
+  finalAt: r.final_at,
+});
+
+export interface NewMessage {
+  contactId: number | null;
+  address: string;
+  body: string;
+  subject: string | null;
+  /** 'queued' to send, or a final state (excluded, invalid_address) with its reason. */
+  state: 'queued' | 'excluded' | 'invalid_address';
+  reason: string | null;
+}
+
+/**
+ * Writes a launch batch in one statement. Rows that exist already (a relaunch after a crash) are
+ * skipped by the unique key; returns how many were new.
+ */
+export async function insertCampaignMessages(
+  tx: Queryable,
+  c: { orgId: number; campaignId: number; channel: Channel; gatewayId: number; initiator: string },
+  batch: NewMessage[],
+): Promise<number> {
+  if (batch.length === 0) return 0;
+  const { rowCount } = await tx.query(
+    `INSERT INTO messages (org_id, campaign_id, channel, gateway_id, initiator, contact_id, address, body, subject,
+                           state, reason, due_at, final_at)
+     SELECT $1, $2, $3, $4, $5, u.contact_id, u.address, u.body, u.subject, u.state, u.reason,
+            CASE WHEN u.state = 'queued' THEN now() END, CASE WHEN u.state <> 'queued' THEN now() END
+     FROM unnest($6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
+          AS u(contact_id, address, body, subject, state, reason)
+     ON CONFLICT (campaign_id, contact_id, channel) WHERE campaign_id IS NOT NULL AND contact_id IS NOT NULL
+     DO NOTHING`,
+    [
+      c.orgId,
+      c.campaignId,
+      c.channel,
+      c.gatewayId,
+      c.initiator,
+      batch.map((m) => m.contactId),
+      batch.map((m) => m.address),
+      batch.map((m) => m.body),
+      batch.map((m) => m.subject),
+      batch.map((m) => m.state),
+      batch.map((m) => m.reason),
+    ],
+  );
+  return rowCount;
+}
+
+export interface SingleMessageInput {
+  orgId: number;
+  contactId: number | null;
+  channel: Channel;
+  gatewayId: number;
+  address: string;
+  subject: string | null;
+  body: string;
+  initiator: string;
+  idempotencyKey: string | null;
+  requestHash: string | null;
+}
+
+/**
+ * A transactional message (SD-6). With an idempotency key, a repeat returns the first message:
+ * `created` is false and `sameRequest` tells whether the repeat asked for the same thing.
+ */
+export async function insertSingleMessage(
+  db: Queryable,
+  m: SingleMessageInput,
+): Promise<{ message: Message; created: boolean; sameRequest: boolean }> {
+  const { rows } = await db.query<Row>(
+    `INSERT INTO messages (org_id, contact_id, channel, gateway_id, address, subject, body, state, due_at, initiator,
+                           idempotency_key, request_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', now(), $8, $9, $10)
+     ON CONFLICT (org_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+     RETURNING *`,
+    [m.orgId, m.contactId, m.channel, m.gatewayId, m.address, m.subject, m.body, m.initiator, m.idempotencyKey, m.requestHash],
+  );
+  if (rows[0]) {
+    await db.query('SELECT pg_notify($1, $2)', [DUE_CHANNEL, String(rows[0].id)]);
+    return { message: toMessage(rows[0]), created: true, sameRequest: true };
+  }
+  const again = await db.query<Row>('SELECT * FROM messages WHERE org_id = $1 AND idempotency_key = $2', [
+    m.orgId,
+    m.idempotencyKey,
+  ]);
+  const first = again.rows[0]!;
+  return { message: toMessage(first), created: false, sameRequest: first.request_hash === m.requestHash };
+}
+
+export async function getMessage(db: Queryable, orgId: number, id: number): Promise<Message | undefined> {
+  const { rows } = await db.query<Row>('SELECT * FROM messages WHERE org_id = $1 AND id = $2', [orgId, id]);
+  return rows[0] ? toMessage(rows[0]) : undefined;
+}
+
+export async function listCampaignMessages(
+  db: Queryable,
+  orgId: number,
+  campaignId: number,
+  page: { afterId: number; limit: number; state?: MessageState },
+): Promise<Message[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT * FROM messages WHERE org_id = $1 AND campaign_id = $2 AND id > $3 AND ($5::text IS NULL OR state = $5)
+     ORDER BY id LIMIT $4`,
+    [orgId, campaignId, page.afterId, page.limit, page.state ?? null],
+  );
+  return rows.map(toMessage);
+}
+
+/** A contact's history on every channel, newest first (RP-3). */
+export async function listContactMessages(
+  db: Queryable,
+  orgId: number,
+  contactId: number,
+  page: { beforeId: number; limit: number },
+): Promise<Message[]> {
+  const { rows } = await db.query<Row>(
+    'SELECT * FROM messages WHERE org_id = $1 AND contact_id = $2 AND id < $3 ORDER BY id DESC LIMIT $4',
+    [orgId, contactId, page.beforeId, page.limit],
+  );
+  return rows.map(toMessage);
+}

@@ -1,0 +1,184 @@
+/**
+ * The dispatch queries over the messages table: claim what is due, write what happened.
+ * Every write that finalises a message returns the campaigns it touched, so the caller can close
+ * the ones that are finished.
+ */
+import type { Channel, MessageState } from '../core/states.ts';
+import type { Queryable } from './db.ts';
+
+export interface ClaimedMessage {
+  id: number;
+  orgId: number;
+  campaignId: number | null;
+  gatewayId: number;
+  channel: Channel;
+  address: string;
+  subject: string | null;
+  body: string;
+  attempts: number;
+  state: 'queued' | 'submitted';
+  providerMessageId: string | null;
+  statusDeadline: Date | null;
+}
+
+interface ClaimRow {
+  id: number;
+  org_id: number;
+  campaign_id: number | null;
+  gateway_id: number;
+  channel: Channel;
+  address: string;
+  subject: string | null;
+  body: string;
+  attempts: number;
+  state: 'queued' | 'submitted';
+  provider_message_id: string | null;
+  status_deadline: Date | null;
+}
+
+const toClaimed = (r: ClaimRow): ClaimedMessage => ({
+  id: r.id,
+  orgId: r.org_id,
+  campaignId: r.campaign_id,
+  gatewayId: r.gateway_id,
+  channel: r.channel,
+  address: r.address,
+  subject: r.subject,
+  body: r.body,
+  attempts: r.attempts,
+  state: r.state,
+  providerMessageId: r.provider_message_id,
+  statusDeadline: r.status_deadline,
+});
+
+/**
+ * Claims up to `limit` due rows of one state for `workerId`: `FOR UPDATE SKIP LOCKED` so concurrent
+ * workers never take the same row, and `due_at` moved past the lease so a crashed worker's rows come
+ * back by themselves. A send claim counts an attempt.
+ */
+export async function claimDue(
+  db: Queryable,
+  state: 'queued' | 'submitted',
+  workerId: string,
+  limit: number,
+  leaseSeconds: number,
+): Promise<ClaimedMessage[]> {
+  const { rows } = await db.query<ClaimRow>(
+    `WITH due AS (
+       SELECT id FROM messages
+       WHERE state = $1 AND due_at <= now() AND gateway_id IS NOT NULL
+       ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+     UPDATE messages m SET lease_owner = $2, due_at = now() + make_interval(secs => $4),
+       attempts = m.attempts + CASE WHEN $1 = 'queued' THEN 1 ELSE 0 END
+     FROM due WHERE m.id = due.id
+     RETURNING m.id, m.org_id, m.campaign_id, m.gateway_id, m.channel, m.address, m.subject, m.body, m.attempts,
+               m.state, m.provider_message_id, m.status_deadline`,
+    [state, workerId, limit, leaseSeconds],
+  );
+  return rows.map(toClaimed);
+}
+
+export type SendResultRow =
+  | { id: number; kind: 'submitted'; providerId: string; rawStatus: string | null; costKopecks: number | null; nextCheckSeconds: number; deadlineSeconds: number }
+  | { id: number; kind: 'retry'; rawStatus: string | null; reason: string; delaySeconds: number; countAttempt: boolean }
+  | { id: number; kind: 'final'; state: MessageState; rawStatus: string | null; reason: string };
+
+/**
+ * Writes the outcome of a send batch in one statement. Only rows still queued and still leased to
+ * this worker are written: if the lease ran out and another worker took the row, its answer wins.
+ */
+export async function recordSendResults(db: Queryable, workerId: string, results: SendResultRow[]): Promise<number[]> {
+  if (results.length === 0) return [];
+  const col = <T>(f: (r: SendResultRow) => T) => results.map(f);
+  const { rows } = await db.query<{ campaign_id: number | null; state: string }>(
+    `UPDATE messages m SET
+       state = u.state,
+       provider_message_id = coalesce(u.provider_id, m.provider_message_id),
+       raw_status = coalesce(u.raw_status, m.raw_status),
+       reason = u.reason,
+       price_kopecks = coalesce(u.cost, m.price_kopecks),
+       attempts = m.attempts - CASE WHEN u.uncount THEN 1 ELSE 0 END,
+       submitted_at = CASE WHEN u.state = 'submitted' THEN now() ELSE m.submitted_at END,
+       status_deadline = CASE WHEN u.state = 'submitted' THEN now() + make_interval(secs => u.deadline) END,
+       due_at = CASE WHEN u.state IN ('queued', 'submitted') THEN now() + make_interval(secs => u.delay) END,
+       final_at = CASE WHEN u.state IN ('queued', 'submitted') THEN NULL ELSE now() END,
+       lease_owner = NULL
+     FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::float8[],
+                 $9::float8[], $10::boolean[])
+          AS u(id, state, provider_id, raw_status, reason, cost, delay, deadline, uncount)
+     WHERE m.id = u.id AND m.state = 'queued' AND m.lease_owner = $1
+     RETURNING m.campaign_id, m.state`,
+    [
+      workerId,
+      col((r) => r.id),
+      col((r) => (r.kind === 'submitted' ? 'submitted' : r.kind === 'retry' ? 'queued' : r.state)),
+      col((r) => (r.kind === 'submitted' ? r.providerId : null)),
+      col((r) => r.rawStatus),
+      col((r) => (r.kind === 'submitted' ? null : r.reason)),
+      col((r) => (r.kind === 'submitted' ? r.costKopecks : null)),
+      col((r) => (r.kind === 'submitted' ? r.nextCheckSeconds : r.kind === 'retry' ? r.delaySeconds : 0)),
+      col((r) => (r.kind === 'submitted' ? r.deadlineSeconds : 0)),
+      col((r) => r.kind === 'retry' && !r.countAttempt),
+    ],
+  );
+  return finalCampaigns(rows);
+}
+
+export interface StatusUpdate {
+  providerId: string;
+  state: MessageState;
+  rawStatus: string;
+}
+
+/**
+ * Applies delivery reports of one gateway, from a poll or a callback. Monotonic (a late report of a
+ * lower rank changes nothing) and idempotent (the same report twice changes nothing the second time).
+ * Returns the campaigns of messages that became final, and how many rows changed.
+ */
+export async function applyStatusUpdates(
+  db: Queryable,
+  gatewayId: number,
+  updates: StatusUpdate[],
+): Promise<{ changed: number; campaigns: number[] }> {
+  if (updates.length === 0) return { changed: 0, campaigns: [] };
+  const { rows } = await db.query<{ campaign_id: number | null; state: string }>(
+    `UPDATE messages m SET state = u.state, raw_status = u.raw_status,
+       final_at = CASE WHEN u.state IN ('queued', 'submitted') THEN NULL ELSE now() END,
+       due_at = CASE WHEN u.state IN ('queued', 'submitted') THEN m.due_at END
+     FROM unnest($2::text[], $3::text[], $4::text[]) AS u(provider_id, state, raw_status)
+     WHERE m.gateway_id = $1 AND m.provider_message_id = u.provider_id
+       AND message_state_rank(u.state) > message_state_rank(m.state)
+     RETURNING m.campaign_id, m.state`,
+    [gatewayId, updates.map((u) => u.providerId), updates.map((u) => u.state), updates.map((u) => u.rawStatus)],
+  );
+  return { changed: rows.length, campaigns: finalCampaigns(rows) };
+}
+
+/** Puts a polled message back to wait for its next check. */
+export async function scheduleNextCheck(db: Queryable, ids: number[], delaySeconds: number): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query(
+    `UPDATE messages SET due_at = least(now() + make_interval(secs => $2), status_deadline), lease_owner = NULL
+     WHERE id = ANY($1::bigint[]) AND state = 'submitted'`,
+    [ids, delaySeconds],
+  );
+}
+
+/** Submitted messages past their deadline with no final report: expired (SD-3). */
+export async function expireOverdue(db: Queryable, ids: number[]): Promise<number[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<{ campaign_id: number | null; state: string }>(
+    `UPDATE messages SET state = 'expired', reason = 'no final delivery report before the deadline',
+       final_at = now(), due_at = NULL, lease_owner = NULL
+     WHERE id = ANY($1::bigint[]) AND state = 'submitted' AND status_deadline <= now()
+     RETURNING campaign_id, state`,
+    [ids],
+  );
+  return finalCampaigns(rows);
+}
+
+function finalCampaigns(rows: { campaign_id: number | null; state: string }[]): number[] {
+  const ids = new Set<number>();
+  for (const r of rows) if (r.campaign_id !== null && r.state !== 'queued' && r.state !== 'submitted') ids.add(r.campaign_id);
+  return [...ids];
+}
