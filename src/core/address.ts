@@ -10,14 +10,20 @@ export function normalizePhone(input: string, field = 'phone', defaultCountry: '
   if (raw === '') return fail(field, input, 'is empty');
   // Spreadsheets turn long numbers into `7.91E+10`: the digits are lost, so never guess.
   if (/^\d+(?:[.,]\d+)?e\+?\d+$/i.test(raw)) {
-    return fail(field, input, `\`${input}\` was spoiled by a spreadsheet (scientific notation); re-export the column as text`);
+    return fail(
+      field,
+      input,
+      `\`${input}\` was spoiled by a spreadsheet (scientific notation); re-export the column as text`,
+    );
   }
-  if (/[^\d\s()+\-.]/.test(raw)) return fail(field, input, `\`${input}\` is not a phone number: it has letters or symbols`);
+  if (/[^\d\s()+\-.]/.test(raw))
+    return fail(field, input, `\`${input}\` is not a phone number: it has letters or symbols`);
   // A Russian trunk prefix 8 before a ten-digit number: 8 912 … is +7 912 ….
   const digits = raw.replace(/\D/g, '');
-  const candidate = !raw.startsWith('+') && digits.length === 11 && digits.startsWith('8') ? `+7${digits.slice(1)}` : raw;
+  const candidate =
+    !raw.startsWith('+') && digits.length === 11 && digits.startsWith('8') ? `+7${digits.slice(1)}` : raw;
   const parsed = parsePhoneNumberFromString(candidate, defaultCountry);
-  if (!parsed || !parsed.isValid()) return fail(field, input, `\`${input}\` is not a phone number`);
+  if (!parsed?.isValid()) return fail(field, input, `\`${input}\` is not a phone number`);
   return ok(parsed.number);
 }
 
@@ -27,7 +33,8 @@ const EMAIL = /^[^\s@"<>()[\]\\,;:]+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}
 export function normalizeEmail(input: string, field = 'email'): Result<string> {
   const raw = input.trim();
   if (raw === '') return fail(field, input, 'is empty');
-  if (raw.length > 254 || !EMAIL.test(raw)) return fail(field, input, `\`${input}\` is not an e-mail address`);
+  if (raw.length > 254 || !EMAIL.test(raw))
+    return fail(field, input, `\`${input}\` is not an e-mail address`);
   const at = raw.lastIndexOf('@');
   return ok(`${raw.slice(0, at)}@${raw.slice(at + 1).toLowerCase()}`);
 }
@@ -35,6 +42,7 @@ export function normalizeEmail(input: string, field = 'email'): Result<string> {
 /** A Telegram chat id: a signed integer (groups are negative). */
 export function normalizeChatId(input: string, field = 'telegram_chat_id'): Result<string> {
   const raw = input.trim();
-  if (!/^-?\d{1,20}$/.test(raw)) return fail(field, input, `\`${input}\` is not a Telegram chat id (a whole number)`);
+  if (!/^-?\d{1,20}$/.test(raw))
+    return fail(field, input, `\`${input}\` is not a Telegram chat id (a whole number)`);
   return ok(raw);
 }

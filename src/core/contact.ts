@@ -33,7 +33,11 @@ export function isIsoDate(value: string): boolean {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   if (!m) return false;
   const d = new Date(Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3])));
-  return d.getUTCFullYear() === Number(m[1]) && d.getUTCMonth() === Number(m[2]) - 1 && d.getUTCDate() === Number(m[3]);
+  return (
+    d.getUTCFullYear() === Number(m[1]) &&
+    d.getUTCMonth() === Number(m[2]) - 1 &&
+    d.getUTCDate() === Number(m[3])
+  );
 }
 
 /**
@@ -50,7 +54,8 @@ export function validateContact(
     const v = input[key];
     if (v === undefined || v === null) return;
     const trimmed = v.trim().replace(/\s+/g, ' ');
-    if (trimmed.length > max) problems.push({ field: key, value: v, message: `is longer than ${max} characters` });
+    if (trimmed.length > max)
+      problems.push({ field: key, value: v, message: `is longer than ${max} characters` });
     if (key === 'externalId') out.externalId = trimmed === '' ? null : trimmed;
     else out[key] = trimmed;
   };
@@ -58,7 +63,10 @@ export function validateContact(
   text('firstName', 100);
   text('middleName', 100);
   text('externalId', 200);
-  const addr = (key: 'phone' | 'email' | 'telegramChatId', norm: (s: string, f: string) => ReturnType<typeof normalizePhone>) => {
+  const addr = (
+    key: 'phone' | 'email' | 'telegramChatId',
+    norm: (s: string, f: string) => ReturnType<typeof normalizePhone>,
+  ) => {
     const v = input[key];
     if (v === undefined) return;
     if (v === null || v.trim() === '') {
@@ -74,14 +82,26 @@ export function validateContact(
   addr('telegramChatId', normalizeChatId);
   if (input.timeZone) {
     if (!isTimeZone(input.timeZone)) {
-      problems.push({ field: 'timeZone', value: input.timeZone, message: `\`${input.timeZone}\` is not a time zone (use e.g. Europe/Moscow)` });
+      problems.push({
+        field: 'timeZone',
+        value: input.timeZone,
+        message: `\`${input.timeZone}\` is not a time zone (use e.g. Europe/Moscow)`,
+      });
     }
   } else if (input.timeZone !== undefined) out.timeZone = null;
   if (input.birthDate) {
     if (!isIsoDate(input.birthDate)) {
-      problems.push({ field: 'birthDate', value: input.birthDate, message: `\`${input.birthDate}\` is not a date (YYYY-MM-DD)` });
+      problems.push({
+        field: 'birthDate',
+        value: input.birthDate,
+        message: `\`${input.birthDate}\` is not a date (YYYY-MM-DD)`,
+      });
     } else if (input.birthDate > today || input.birthDate < '1900-01-01') {
-      problems.push({ field: 'birthDate', value: input.birthDate, message: `\`${input.birthDate}\` is not a plausible birth date` });
+      problems.push({
+        field: 'birthDate',
+        value: input.birthDate,
+        message: `\`${input.birthDate}\` is not a plausible birth date`,
+      });
     }
   } else if (input.birthDate !== undefined) out.birthDate = null;
   return problems.length ? { ok: false, problems } : { ok: true, value: out };

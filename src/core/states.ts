@@ -12,13 +12,27 @@ export const CHANNELS = ['sms', 'messenger', 'email'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export const MESSAGE_STATES = [
-  'prepared', 'excluded', 'invalid_address', 'queued', 'submitted',
-  'delivered', 'undelivered', 'rejected', 'expired', 'unknown',
+  'prepared',
+  'excluded',
+  'invalid_address',
+  'queued',
+  'submitted',
+  'delivered',
+  'undelivered',
+  'rejected',
+  'expired',
+  'unknown',
 ] as const;
 export type MessageState = (typeof MESSAGE_STATES)[number];
 
 export const FINAL_STATES: readonly MessageState[] = [
-  'excluded', 'invalid_address', 'delivered', 'undelivered', 'rejected', 'expired', 'unknown',
+  'excluded',
+  'invalid_address',
+  'delivered',
+  'undelivered',
+  'rejected',
+  'expired',
+  'unknown',
 ];
 
 export function isFinal(state: MessageState): boolean {
@@ -26,8 +40,16 @@ export function isFinal(state: MessageState): boolean {
 }
 
 const RANK: Record<MessageState, number> = {
-  prepared: 0, queued: 1, submitted: 2, unknown: 3, expired: 3,
-  undelivered: 4, rejected: 4, delivered: 5, excluded: 9, invalid_address: 9,
+  prepared: 0,
+  queued: 1,
+  submitted: 2,
+  unknown: 3,
+  expired: 3,
+  undelivered: 4,
+  rejected: 4,
+  delivered: 5,
+  excluded: 9,
+  invalid_address: 9,
 };
 
 /** May a report saying `next` replace `current`? */

@@ -5,15 +5,15 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
-import { completeFinishedCampaigns } from '../store/campaigns.ts';
+import { completeFinishedCampaigns, excludeLeftovers } from '../store/campaigns.ts';
 import type { Db } from '../store/db.ts';
 import { DUE_CHANNEL } from '../store/messages.ts';
-import { GatewayPool } from './gatewayPool.ts';
+import type { GatewayPool } from './gatewayPool.ts';
 import { DEFAULT_WORKER_OPTIONS, DispatchWorker, type WorkerOptions } from './worker.ts';
 
 export interface DispatcherOptions {
   workers: number;
-  publicUrl: string;
+  gateways: GatewayPool;
   idlePollMs?: number;
   worker?: Partial<Omit<WorkerOptions, 'id'>>;
   onError?: (err: unknown) => void;
@@ -27,12 +27,13 @@ export interface Dispatcher {
 }
 
 export async function startDispatcher(db: Db, options: DispatcherOptions): Promise<Dispatcher> {
-  const gateways = new GatewayPool(db, options.publicUrl);
+  const { gateways } = options;
   const idlePollMs = options.idlePollMs ?? 1000;
   const base = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
   const workers = Array.from(
     { length: options.workers },
-    (_, i) => new DispatchWorker(db, gateways, { ...DEFAULT_WORKER_OPTIONS, ...options.worker, id: `${base}:${i}` }),
+    (_, i) =>
+      new DispatchWorker(db, gateways, { ...DEFAULT_WORKER_OPTIONS, ...options.worker, id: `${base}:${i}` }),
   );
   let running = true;
   let wakers: (() => void)[] = [];
@@ -71,8 +72,11 @@ export async function startDispatcher(db: Db, options: DispatcherOptions): Promi
   });
 
   // A campaign whose last messages were finalised by a crashed worker is closed by this sweep.
+  // So is a cancelled campaign whose in-flight message came back for a retry.
   const sweep = setInterval(() => {
-    completeFinishedCampaigns(db, 'all').catch((err) => options.onError?.(err));
+    excludeLeftovers(db, 'all')
+      .then(() => completeFinishedCampaigns(db, 'all'))
+      .catch((err) => options.onError?.(err));
   }, 10_000);
   sweep.unref();
 
@@ -85,7 +89,6 @@ export async function startDispatcher(db: Db, options: DispatcherOptions): Promi
       wake();
       await Promise.all(loops);
       await unlisten?.();
-      await gateways.close();
     },
   };
 }

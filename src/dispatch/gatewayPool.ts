@@ -3,8 +3,9 @@
  * so a worker does not reconnect (SMPP binds, SMTP pools) for every batch, and settings edited in
  * the database take effect within `ttlMs`.
  */
-import { GATEWAY_KINDS } from '../providers/registry.ts';
+
 import type { Gateway } from '../providers/provider.ts';
+import { GATEWAY_KINDS } from '../providers/registry.ts';
 import type { Db } from '../store/db.ts';
 import { getGatewayById } from '../store/gateways.ts';
 
@@ -28,7 +29,8 @@ export class GatewayPool {
     const row = await getGatewayById(this.db, gatewayId);
     if (!row) throw new Error(`gateway ${gatewayId} does not exist`);
     const factory = GATEWAY_KINDS[row.kind];
-    if (!factory) throw new Error(`gateway ${row.name} has kind \`${row.kind}\`, which this version does not know`);
+    if (!factory)
+      throw new Error(`gateway ${row.name} has kind \`${row.kind}\`, which this version does not know`);
     const gateway = factory({
       gatewayId: row.id,
       channel: row.channel,

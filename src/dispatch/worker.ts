@@ -71,7 +71,13 @@ export class DispatchWorker {
         gateway = await this.gateways.get(gatewayId);
       } catch (err) {
         for (const m of messages) {
-          results.push({ id: m.id, kind: 'final', state: 'rejected', rawStatus: null, reason: (err as Error).message });
+          results.push({
+            id: m.id,
+            kind: 'final',
+            state: 'rejected',
+            rawStatus: null,
+            reason: (err as Error).message,
+          });
         }
         continue;
       }
@@ -88,9 +94,22 @@ export class DispatchWorker {
   private async sendChunk(gateway: Gateway, chunk: ClaimedMessage[]): Promise<SendResultRow[]> {
     let outcomes: SendOutcome[];
     try {
-      outcomes = await gateway.send(chunk.map((m) => ({ id: m.id, channel: m.channel, address: m.address, subject: m.subject, body: m.body })));
+      outcomes = await gateway.send(
+        chunk.map((m) => ({
+          id: m.id,
+          channel: m.channel,
+          address: m.address,
+          subject: m.subject,
+          body: m.body,
+        })),
+      );
     } catch (err) {
-      outcomes = chunk.map((m) => ({ id: m.id, kind: 'retryable', rawStatus: 'EXCEPTION', reason: (err as Error).message }));
+      outcomes = chunk.map((m) => ({
+        id: m.id,
+        kind: 'retryable',
+        rawStatus: 'EXCEPTION',
+        reason: (err as Error).message,
+      }));
     }
     const byId = new Map(outcomes.map((x) => [x.id, x]));
     return chunk.map((m) => this.toResult(gateway, m, byId.get(m.id)));
@@ -98,7 +117,13 @@ export class DispatchWorker {
 
   private toResult(gateway: Gateway, m: ClaimedMessage, out: SendOutcome | undefined): SendResultRow {
     const { retry, random, statusPollSeconds } = this.options;
-    if (!out) out = { id: m.id, kind: 'retryable', rawStatus: 'NO_ANSWER', reason: 'the gateway gave no outcome for this message' };
+    if (!out)
+      out = {
+        id: m.id,
+        kind: 'retryable',
+        rawStatus: 'NO_ANSWER',
+        reason: 'the gateway gave no outcome for this message',
+      };
     switch (out.kind) {
       case 'accepted': {
         const deadline = gateway.capabilities.statusDeadlineSeconds;
@@ -125,7 +150,13 @@ export class DispatchWorker {
         };
       case 'retryable':
         if (!shouldRetry(retry, m.attempts)) {
-          return { id: m.id, kind: 'final', state: 'rejected', rawStatus: out.rawStatus, reason: `gave up after ${m.attempts} attempts: ${out.reason}` };
+          return {
+            id: m.id,
+            kind: 'final',
+            state: 'rejected',
+            rawStatus: out.rawStatus,
+            reason: `gave up after ${m.attempts} attempts: ${out.reason}`,
+          };
         }
         return {
           id: m.id,
@@ -146,7 +177,12 @@ export class DispatchWorker {
     const touched: number[] = [];
     const now = Date.now();
     const overdue = claimed.filter((m) => m.statusDeadline && m.statusDeadline.getTime() <= now);
-    touched.push(...(await expireOverdue(this.db, overdue.map((m) => m.id))));
+    touched.push(
+      ...(await expireOverdue(
+        this.db,
+        overdue.map((m) => m.id),
+      )),
+    );
     const live = claimed.filter((m) => !overdue.includes(m));
     for (const [gatewayId, messages] of groupBy(live, (m) => m.gatewayId)) {
       let pending = messages;
@@ -156,13 +192,19 @@ export class DispatchWorker {
           const reports = await gateway.status(messages.map((m) => m.providerMessageId!));
           const applied = await applyStatusUpdates(this.db, gatewayId, reports);
           touched.push(...applied.campaigns);
-          const finalIds = new Set(reports.filter((r) => r.state !== 'submitted' && r.state !== 'queued').map((r) => r.providerId));
+          const finalIds = new Set(
+            reports.filter((r) => r.state !== 'submitted' && r.state !== 'queued').map((r) => r.providerId),
+          );
           pending = messages.filter((m) => !finalIds.has(m.providerMessageId!));
         }
       } catch {
         // The provider did not answer: ask again at the next check.
       }
-      await scheduleNextCheck(this.db, pending.map((m) => m.id), o.statusPollSeconds);
+      await scheduleNextCheck(
+        this.db,
+        pending.map((m) => m.id),
+        o.statusPollSeconds,
+      );
     }
     if (touched.length) await completeFinishedCampaigns(this.db, [...new Set(touched)]);
     return claimed.length;

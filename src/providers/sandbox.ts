@@ -84,16 +84,18 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export function createSandboxGateway(ctx: GatewayContext): Gateway {
   const s = sandboxSettings(ctx.settings);
-  let store = SANDBOX_STATE.get(ctx.gatewayId);
-  if (!store) SANDBOX_STATE.set(ctx.gatewayId, (store = new Map()));
-  const records = store;
+  const records = SANDBOX_STATE.get(ctx.gatewayId) ?? new Map<string, SandboxRecord>();
+  SANDBOX_STATE.set(ctx.gatewayId, records);
   const timers = new Set<NodeJS.Timeout>();
 
   const postReport = (providerId: string, rec: SandboxRecord) => {
     const body = JSON.stringify({ id: providerId, status: rec.final, at: new Date().toISOString() });
     fetch(ctx.callbackUrl, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signSandboxBody(ctx.callbackSecret, body) },
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADER]: signSandboxBody(ctx.callbackSecret, body),
+      },
       body,
     }).catch(() => {
       // A provider whose callback fails does not retry here; polling is the fallback.
@@ -103,13 +105,20 @@ export function createSandboxGateway(ctx: GatewayContext): Gateway {
   return {
     kind: 'sandbox',
     channel: ctx.channel,
-    capabilities: { batchSize: 100, callbacks: s.callbacks, polling: !s.callbacks, statusDeadlineSeconds: s.statusDeadlineSeconds },
+    capabilities: {
+      batchSize: 100,
+      callbacks: s.callbacks,
+      polling: !s.callbacks,
+      statusDeadlineSeconds: s.statusDeadlineSeconds,
+    },
 
     async send(batch: OutgoingMessage[]): Promise<SendOutcome[]> {
       if (s.latencyMs > 0) await sleep(s.latencyMs);
       return batch.map((m): SendOutcome => {
-        if (Math.random() < s.failRate) return { id: m.id, kind: 'retryable', rawStatus: '503', reason: 'sandbox: temporary failure' };
-        if (Math.random() < s.rejectRate) return { id: m.id, kind: 'permanent', rawStatus: 'REJECTED', reason: 'sandbox: rejected' };
+        if (Math.random() < s.failRate)
+          return { id: m.id, kind: 'retryable', rawStatus: '503', reason: 'sandbox: temporary failure' };
+        if (Math.random() < s.rejectRate)
+          return { id: m.id, kind: 'permanent', rawStatus: 'REJECTED', reason: 'sandbox: rejected' };
         const providerId = `sbx-${crypto.randomUUID()}`;
         const final: MessageState = Math.random() < s.undeliveredRate ? 'undelivered' : 'delivered';
         const rec: SandboxRecord = { state: 'submitted', final, reportAt: Date.now() + s.deliveryDelayMs };
@@ -139,15 +148,21 @@ export function createSandboxGateway(ctx: GatewayContext): Gateway {
     parseCallback(req: CallbackRequest): CallbackResult {
       const signature = req.headers[SIGNATURE_HEADER];
       const expected = signSandboxBody(ctx.callbackSecret, req.rawBody);
-      if (typeof signature !== 'string' || signature.length !== expected.length ||
-          !crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected))) {
+      if (
+        typeof signature !== 'string' ||
+        signature.length !== expected.length ||
+        !crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
+      ) {
         return { ok: false, reason: 'bad or missing signature' };
       }
       const body = req.body as { id?: unknown; status?: unknown };
       if (typeof body?.id !== 'string' || (body.status !== 'delivered' && body.status !== 'undelivered')) {
         return { ok: false, reason: 'body must be {"id": string, "status": "delivered" | "undelivered"}' };
       }
-      return { ok: true, reports: [{ providerId: body.id, state: body.status, rawStatus: body.status.toUpperCase() }] };
+      return {
+        ok: true,
+        reports: [{ providerId: body.id, state: body.status, rawStatus: body.status.toUpperCase() }],
+      };
     },
 
     async close() {

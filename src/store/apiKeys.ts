@@ -37,7 +37,14 @@ const toKey = (r: ApiKeyRow): ApiKey => ({
 
 export async function insertApiKey(
   db: Queryable,
-  k: { orgId: number; name: string; role: Role; secretHash: string; prefix: string; createdBy: number | null },
+  k: {
+    orgId: number;
+    name: string;
+    role: Role;
+    secretHash: string;
+    prefix: string;
+    createdBy: number | null;
+  },
 ): Promise<ApiKey> {
   const { rows } = await db.query<ApiKeyRow>(
     `INSERT INTO api_keys (org_id, name, role, secret_hash, prefix, created_by)
@@ -57,9 +64,10 @@ export async function findActiveKey(db: Queryable, secretHash: string): Promise<
     [secretHash],
   );
   if (rows[0]) return toKey(rows[0]);
-  const again = await db.query<ApiKeyRow>('SELECT * FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL', [
-    secretHash,
-  ]);
+  const again = await db.query<ApiKeyRow>(
+    'SELECT * FROM api_keys WHERE secret_hash = $1 AND revoked_at IS NULL',
+    [secretHash],
+  );
   return again.rows[0] ? toKey(again.rows[0]) : undefined;
 }
 

@@ -57,7 +57,12 @@ export interface CampaignInput {
   audience: Audience;
 }
 
-export async function insertCampaign(db: Queryable, orgId: number, c: CampaignInput, createdBy: string): Promise<Campaign> {
+export async function insertCampaign(
+  db: Queryable,
+  orgId: number,
+  c: CampaignInput,
+  createdBy: string,
+): Promise<Campaign> {
   const { rows } = await db.query<Row>(
     `INSERT INTO campaigns (org_id, name, channel, text_template, subject, audience, created_by)
      VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
@@ -77,7 +82,14 @@ export async function updateDraftCampaign(
     `UPDATE campaigns SET name = coalesce($3, name), text_template = coalesce($4, text_template),
        subject = coalesce($5, subject), audience = coalesce($6, audience)
      WHERE org_id = $1 AND id = $2 AND state = 'draft' RETURNING *`,
-    [orgId, id, c.name ?? null, c.textTemplate ?? null, c.subject ?? null, c.audience ? JSON.stringify(c.audience) : null],
+    [
+      orgId,
+      id,
+      c.name ?? null,
+      c.textTemplate ?? null,
+      c.subject ?? null,
+      c.audience ? JSON.stringify(c.audience) : null,
+    ],
   );
   if (rows[0]) return toCampaign(rows[0]);
   return (await getCampaign(db, orgId, id)) ? 'not_draft' : 'not_found';
@@ -90,16 +102,22 @@ export async function getCampaign(db: Queryable, orgId: number, id: number): Pro
 
 /** Locks the campaign row for the rest of the transaction (launch, cancel). */
 export async function lockCampaign(tx: Queryable, orgId: number, id: number): Promise<Campaign | undefined> {
-  const { rows } = await tx.query<Row>('SELECT * FROM campaigns WHERE org_id = $1 AND id = $2 FOR UPDATE', [orgId, id]);
+  const { rows } = await tx.query<Row>('SELECT * FROM campaigns WHERE org_id = $1 AND id = $2 FOR UPDATE', [
+    orgId,
+    id,
+  ]);
   return rows[0] ? toCampaign(rows[0]) : undefined;
 }
 
-export async function listCampaigns(db: Queryable, orgId: number, page: { beforeId: number; limit: number }): Promise<Campaign[]> {
-  const { rows } = await db.query<Row>('SELECT * FROM campaigns WHERE org_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3', [
-    orgId,
-    page.beforeId,
-    page.limit,
-  ]);
+export async function listCampaigns(
+  db: Queryable,
+  orgId: number,
+  page: { beforeId: number; limit: number },
+): Promise<Campaign[]> {
+  const { rows } = await db.query<Row>(
+    'SELECT * FROM campaigns WHERE org_id = $1 AND id < $2 ORDER BY id DESC LIMIT $3',
+    [orgId, page.beforeId, page.limit],
+  );
   return rows.map(toCampaign);
 }
 
@@ -138,10 +156,46 @@ export async function completeFinishedCampaigns(db: Queryable, ids: number[] | '
 
 export type StateCounts = Partial<Record<MessageState, number>>;
 
-export async function countMessagesByState(db: Queryable, orgId: number, campaignId: number): Promise<StateCounts> {
+export async function countMessagesByState(
+  db: Queryable,
+  orgId: number,
+  campaignId: number,
+): Promise<StateCounts> {
   const { rows } = await db.query<{ state: MessageState; n: number }>(
     'SELECT state, count(*)::int AS n FROM messages WHERE org_id = $1 AND campaign_id = $2 GROUP BY state',
     [orgId, campaignId],
   );
   return Object.fromEntries(rows.map((r) => [r.state, r.n]));
+}
+
+/**
+ * Cancels a draft or sending campaign: its messages not yet handed to a gateway become excluded.
+ * A message a worker holds right now (leased) finishes its send; `excludeLeftovers` catches it if it
+ * comes back for a retry.
+ */
+export async function cancelCampaign(
+  db: Queryable,
+  orgId: number,
+  id: number,
+): Promise<'ok' | 'not_found' | 'finished'> {
+  const { rows } = await db.query<{ state: CampaignState }>(
+    `UPDATE campaigns SET state = 'cancelled', finished_at = now()
+     WHERE org_id = $1 AND id = $2 AND state IN ('draft', 'sending') RETURNING state`,
+    [orgId, id],
+  );
+  if (!rows[0]) return (await getCampaign(db, orgId, id)) ? 'finished' : 'not_found';
+  await excludeLeftovers(db, [id]);
+  return 'ok';
+}
+
+/** Excludes the queued, unleased messages of cancelled campaigns (all of them, or these). */
+export async function excludeLeftovers(db: Queryable, campaignIds: number[] | 'all'): Promise<number> {
+  const { rowCount } = await db.query(
+    `UPDATE messages m SET state = 'excluded', reason = 'campaign cancelled', final_at = now(), due_at = NULL
+     FROM campaigns c
+     WHERE c.id = m.campaign_id AND c.state = 'cancelled' AND ($1::bigint[] IS NULL OR c.id = ANY($1::bigint[]))
+       AND m.state IN ('prepared', 'queued') AND (m.lease_owner IS NULL OR m.due_at <= now())`,
+    [campaignIds === 'all' ? null : campaignIds],
+  );
+  return rowCount;
 }

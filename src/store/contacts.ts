@@ -73,7 +73,11 @@ const COLUMNS: [keyof ContactInput, string][] = [
   ['doNotMessage', 'do_not_message'],
 ];
 
-export async function insertContact(db: Queryable, orgId: number, c: ContactInput): Promise<Contact | 'external_id_taken'> {
+export async function insertContact(
+  db: Queryable,
+  orgId: number,
+  c: ContactInput,
+): Promise<Contact | 'external_id_taken'> {
   const present = COLUMNS.filter(([k]) => c[k] !== undefined);
   const cols = ['org_id', ...present.map(([, col]) => col)];
   const params = [orgId, ...present.map(([k]) => c[k])];
@@ -106,7 +110,10 @@ export async function updateContact(
 }
 
 export async function getContact(db: Queryable, orgId: number, id: number): Promise<Contact | undefined> {
-  const { rows } = await db.query<ContactRow>('SELECT * FROM contacts WHERE org_id = $1 AND id = $2', [orgId, id]);
+  const { rows } = await db.query<ContactRow>('SELECT * FROM contacts WHERE org_id = $1 AND id = $2', [
+    orgId,
+    id,
+  ]);
   return rows[0] ? toContact(rows[0]) : undefined;
 }
 
@@ -133,6 +140,9 @@ export async function deleteContact(db: Queryable, orgId: number, id: number): P
 }
 
 export async function countContacts(db: Queryable, orgId: number): Promise<number> {
-  const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM contacts WHERE org_id = $1', [orgId]);
+  const { rows } = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM contacts WHERE org_id = $1',
+    [orgId],
+  );
   return rows[0]!.n;
 }

@@ -39,12 +39,19 @@ const toGateway = (r: Row): GatewayRow => ({
 });
 
 export async function listGateways(db: Queryable, orgId: number): Promise<GatewayRow[]> {
-  const { rows } = await db.query<Row>('SELECT * FROM gateways WHERE org_id = $1 ORDER BY channel, priority, id', [orgId]);
+  const { rows } = await db.query<Row>(
+    'SELECT * FROM gateways WHERE org_id = $1 ORDER BY channel, priority, id',
+    [orgId],
+  );
   return rows.map(toGateway);
 }
 
 /** The gateway a new message of this channel goes to: the enabled one with the lowest priority. */
-export async function primaryGateway(db: Queryable, orgId: number, channel: Channel): Promise<GatewayRow | undefined> {
+export async function primaryGateway(
+  db: Queryable,
+  orgId: number,
+  channel: Channel,
+): Promise<GatewayRow | undefined> {
   const { rows } = await db.query<Row>(
     'SELECT * FROM gateways WHERE org_id = $1 AND channel = $2 AND enabled ORDER BY priority, id LIMIT 1',
     [orgId, channel],
@@ -64,10 +71,9 @@ export async function updateGatewaySettings(
   id: number,
   settings: Record<string, unknown>,
 ): Promise<GatewayRow | undefined> {
-  const { rows } = await db.query<Row>('UPDATE gateways SET settings = $3 WHERE org_id = $1 AND id = $2 RETURNING *', [
-    orgId,
-    id,
-    settings,
-  ]);
+  const { rows } = await db.query<Row>(
+    'UPDATE gateways SET settings = $3 WHERE org_id = $1 AND id = $2 RETURNING *',
+    [orgId, id, settings],
+  );
   return rows[0] ? toGateway(rows[0]) : undefined;
 }

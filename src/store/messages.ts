@@ -152,7 +152,18 @@ export async function insertSingleMessage(
      VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', now(), $8, $9, $10)
      ON CONFLICT (org_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
      RETURNING *`,
-    [m.orgId, m.contactId, m.channel, m.gatewayId, m.address, m.subject, m.body, m.initiator, m.idempotencyKey, m.requestHash],
+    [
+      m.orgId,
+      m.contactId,
+      m.channel,
+      m.gatewayId,
+      m.address,
+      m.subject,
+      m.body,
+      m.initiator,
+      m.idempotencyKey,
+      m.requestHash,
+    ],
   );
   if (rows[0]) {
     await db.query('SELECT pg_notify($1, $2)', [DUE_CHANNEL, String(rows[0].id)]);

@@ -60,16 +60,24 @@ export async function insertObject(
   return exists.rows.length ? 'number_taken' : 'contact_not_found';
 }
 
-export async function listObjectsOfContact(db: Queryable, orgId: number, contactId: number): Promise<ContactObject[]> {
-  const { rows } = await db.query<ObjectRow>('SELECT * FROM objects WHERE org_id = $1 AND contact_id = $2 ORDER BY id', [
-    orgId,
-    contactId,
-  ]);
+export async function listObjectsOfContact(
+  db: Queryable,
+  orgId: number,
+  contactId: number,
+): Promise<ContactObject[]> {
+  const { rows } = await db.query<ObjectRow>(
+    'SELECT * FROM objects WHERE org_id = $1 AND contact_id = $2 ORDER BY id',
+    [orgId, contactId],
+  );
   return rows.map(toObject);
 }
 
 /** All objects of a batch of contacts, for rendering a launch batch in one round trip. */
-export async function listObjectsOfContacts(db: Queryable, orgId: number, contactIds: number[]): Promise<ContactObject[]> {
+export async function listObjectsOfContacts(
+  db: Queryable,
+  orgId: number,
+  contactIds: number[],
+): Promise<ContactObject[]> {
   if (contactIds.length === 0) return [];
   const { rows } = await db.query<ObjectRow>(
     'SELECT * FROM objects WHERE org_id = $1 AND contact_id = ANY($2::bigint[]) ORDER BY contact_id, id',

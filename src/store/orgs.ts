@@ -17,7 +17,12 @@ interface OrgRow {
   created_at: Date;
 }
 
-const toOrg = (r: OrgRow): Org => ({ id: r.id, name: r.name, timeZone: r.time_zone, createdAt: r.created_at });
+const toOrg = (r: OrgRow): Org => ({
+  id: r.id,
+  name: r.name,
+  timeZone: r.time_zone,
+  createdAt: r.created_at,
+});
 
 /** Creates the organisation with a sandbox gateway per channel, so it can send at once (PR-1). */
 export async function createOrg(db: Queryable, name: string, timeZone = 'Europe/Moscow'): Promise<Org> {

@@ -79,15 +79,34 @@ export async function claimDue(
 }
 
 export type SendResultRow =
-  | { id: number; kind: 'submitted'; providerId: string; rawStatus: string | null; costKopecks: number | null; nextCheckSeconds: number; deadlineSeconds: number }
-  | { id: number; kind: 'retry'; rawStatus: string | null; reason: string; delaySeconds: number; countAttempt: boolean }
+  | {
+      id: number;
+      kind: 'submitted';
+      providerId: string;
+      rawStatus: string | null;
+      costKopecks: number | null;
+      nextCheckSeconds: number;
+      deadlineSeconds: number;
+    }
+  | {
+      id: number;
+      kind: 'retry';
+      rawStatus: string | null;
+      reason: string;
+      delaySeconds: number;
+      countAttempt: boolean;
+    }
   | { id: number; kind: 'final'; state: MessageState; rawStatus: string | null; reason: string };
 
 /**
  * Writes the outcome of a send batch in one statement. Only rows still queued and still leased to
  * this worker are written: if the lease ran out and another worker took the row, its answer wins.
  */
-export async function recordSendResults(db: Queryable, workerId: string, results: SendResultRow[]): Promise<number[]> {
+export async function recordSendResults(
+  db: Queryable,
+  workerId: string,
+  results: SendResultRow[],
+): Promise<number[]> {
   if (results.length === 0) return [];
   const col = <T>(f: (r: SendResultRow) => T) => results.map(f);
   const { rows } = await db.query<{ campaign_id: number | null; state: string }>(
@@ -149,7 +168,12 @@ export async function applyStatusUpdates(
      WHERE m.gateway_id = $1 AND m.provider_message_id = u.provider_id
        AND message_state_rank(u.state) > message_state_rank(m.state)
      RETURNING m.campaign_id, m.state`,
-    [gatewayId, updates.map((u) => u.providerId), updates.map((u) => u.state), updates.map((u) => u.rawStatus)],
+    [
+      gatewayId,
+      updates.map((u) => u.providerId),
+      updates.map((u) => u.state),
+      updates.map((u) => u.rawStatus),
+    ],
   );
   return { changed: rows.length, campaigns: finalCampaigns(rows) };
 }
@@ -179,6 +203,7 @@ export async function expireOverdue(db: Queryable, ids: number[]): Promise<numbe
 
 function finalCampaigns(rows: { campaign_id: number | null; state: string }[]): number[] {
   const ids = new Set<number>();
-  for (const r of rows) if (r.campaign_id !== null && r.state !== 'queued' && r.state !== 'submitted') ids.add(r.campaign_id);
+  for (const r of rows)
+    if (r.campaign_id !== null && r.state !== 'queued' && r.state !== 'submitted') ids.add(r.campaign_id);
   return [...ids];
 }

@@ -42,7 +42,10 @@ export async function insertUser(
   return rows[0] ? toUser(rows[0]) : 'email_taken';
 }
 
-export async function findUserForLogin(db: Queryable, email: string): Promise<(User & { passwordHash: string }) | undefined> {
+export async function findUserForLogin(
+  db: Queryable,
+  email: string,
+): Promise<(User & { passwordHash: string }) | undefined> {
   const { rows } = await db.query<UserRow>(
     'SELECT * FROM users WHERE lower(email) = lower($1) AND disabled_at IS NULL',
     [email],

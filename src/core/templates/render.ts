@@ -34,7 +34,11 @@ export interface TemplateScope {
   [key: string]: unknown;
 }
 
-export function renderTemplate(compiled: CompiledTemplate, scope: TemplateScope, field = 'text'): Result<string> {
+export function renderTemplate(
+  compiled: CompiledTemplate,
+  scope: TemplateScope,
+  field = 'text',
+): Result<string> {
   try {
     return ok(engine.renderSync(compiled.templates, scope) as string);
   } catch (err) {

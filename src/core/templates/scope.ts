@@ -21,7 +21,11 @@ export interface ScopeObject {
   debt_kopecks: number;
 }
 
-export function buildScope(contact: ScopeContact, objects: readonly ScopeObject[], org: { name: string }): TemplateScope {
+export function buildScope(
+  contact: ScopeContact,
+  objects: readonly ScopeObject[],
+  org: { name: string },
+): TemplateScope {
   const join = (...parts: string[]) => parts.filter((p) => p.trim() !== '').join(' ');
   const charges = objects.reduce((s, o) => s + o.charges_kopecks, 0);
   const debt = objects.reduce((s, o) => s + o.debt_kopecks, 0);

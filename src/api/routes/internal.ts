@@ -1,0 +1,51 @@
+/**
+ * The command line's way into a running server on the embedded database: a command sent here runs
+ * inside the server against its database. Only from this machine, and only with the token the
+ * server wrote into its lock file (readable by the user who runs it).
+ */
+import crypto from 'node:crypto';
+import type { FastifyPluginAsync } from 'fastify';
+import { Type } from 'typebox';
+import { bufferIO } from '../../cli/io.ts';
+import { LOCAL_ONLY, runProgram } from '../../cli/program.ts';
+import { ApiError } from '../errors.ts';
+import type { App, ServerDeps } from '../server.ts';
+
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+export const internalRoutes =
+  (deps: ServerDeps): FastifyPluginAsync =>
+  async (fastify) => {
+    const app = fastify as unknown as App;
+    const expected = Buffer.from(deps.localToken!);
+    app.post(
+      '/internal/cli',
+      {
+        config: { permission: 'public' },
+        schema: {
+          hide: true,
+          body: Type.Object({ argv: Type.Array(Type.String({ maxLength: 100_000 }), { maxItems: 200 }) }),
+        },
+      },
+      async (req) => {
+        const token = Buffer.from(String(req.headers['x-vestnik-local-token'] ?? ''));
+        if (
+          !LOOPBACK.has(req.socket.remoteAddress ?? '') ||
+          token.length !== expected.length ||
+          !crypto.timingSafeEqual(token, expected)
+        ) {
+          throw new ApiError(403, 'forbidden', 'local commands only, with the server token');
+        }
+        const command = req.body.argv.find((a) => !a.startsWith('-'));
+        if (command && LOCAL_ONLY.has(command) && command !== 'migrate') {
+          throw new ApiError(409, 'conflict', `\`vestnik ${command}\` cannot run inside the running server`);
+        }
+        const io = bufferIO();
+        const exitCode = await runProgram(
+          { config: deps.config, io, serverDb: deps.db, wake: () => deps.dispatcher?.wake() },
+          req.body.argv,
+        );
+        return { exitCode, stdout: io.stdout, stderr: io.stderr };
+      },
+    );
+  };

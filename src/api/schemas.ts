@@ -1,0 +1,135 @@
+/** Response and request shapes shared by several routes; the OpenAPI document is built from these. */
+import { type TSchema, type TUnsafe, Type } from 'typebox';
+import { ROLES } from '../core/roles.ts';
+import { CAMPAIGN_STATES, CHANNELS, MESSAGE_STATES } from '../core/states.ts';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const StringEnum = <const T extends readonly string[]>(values: T, description?: string): TUnsafe<T[number]> =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
+/** Rows carry Date objects; the serializer writes them as ISO strings. */
+export const DateTime = Type.Unsafe<Date | string>({ type: 'string', format: 'date-time' });
+
+export const Id = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+export const IdParams = Type.Object({ id: Id });
+export const ChannelSchema = StringEnum(CHANNELS, 'sms, messenger (Telegram) or email');
+export const RoleSchema = StringEnum(ROLES);
+export const MessageStateSchema = StringEnum(MESSAGE_STATES);
+export { Nullable, StringEnum };
+
+export const ErrorBody = Type.Object(
+  {
+    error: Type.Object({
+      code: Type.String(),
+      message: Type.String(),
+      details: Type.Optional(Type.Unknown()),
+    }),
+  },
+  { $id: 'Error' },
+);
+
+export const Contact = Type.Object(
+  {
+    id: Id,
+    externalId: Nullable(Type.String()),
+    lastName: Type.String(),
+    firstName: Type.String(),
+    middleName: Type.String(),
+    phone: Nullable(Type.String({ description: 'E.164, e.g. +79123456789' })),
+    email: Nullable(Type.String()),
+    telegramChatId: Nullable(Type.String()),
+    timeZone: Nullable(Type.String()),
+    gender: Nullable(StringEnum(['male', 'female'] as const)),
+    birthDate: Nullable(Type.String({ format: 'date' })),
+    attributes: Type.Record(Type.String(), Type.Unknown()),
+    doNotMessage: Type.Boolean(),
+    createdAt: DateTime,
+    updatedAt: DateTime,
+  },
+  { $id: 'Contact' },
+);
+
+export const ContactObject = Type.Object(
+  {
+    id: Id,
+    contactId: Id,
+    kind: StringEnum(['plot', 'account', 'order', 'loan'] as const),
+    number: Type.String(),
+    chargesKopecks: Type.Integer({ description: 'charges in kopecks (1 rouble = 100)' }),
+    debtKopecks: Type.Integer({ description: 'debt in kopecks' }),
+    attributes: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { $id: 'ContactObject' },
+);
+
+export const Audience = Type.Union(
+  [
+    Type.Object({ kind: Type.Literal('all') }, { additionalProperties: false }),
+    Type.Object(
+      { kind: Type.Literal('contacts'), contactIds: Type.Array(Id, { minItems: 1, maxItems: 100_000 }) },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'who receives the campaign; resolved at launch' },
+);
+
+export const Campaign = Type.Object(
+  {
+    id: Id,
+    name: Type.String(),
+    channel: ChannelSchema,
+    textTemplate: Type.String(),
+    subject: Nullable(Type.String()),
+    audience: Audience,
+    state: StringEnum(CAMPAIGN_STATES),
+    createdBy: Type.String(),
+    createdAt: DateTime,
+    launchedAt: Nullable(DateTime),
+    launchedBy: Nullable(Type.String()),
+    finishedAt: Nullable(DateTime),
+  },
+  { $id: 'Campaign' },
+);
+
+export const Message = Type.Object(
+  {
+    id: Id,
+    campaignId: Nullable(Id),
+    contactId: Nullable(Id),
+    channel: ChannelSchema,
+    address: Type.String(),
+    subject: Nullable(Type.String()),
+    body: Type.String(),
+    state: MessageStateSchema,
+    reason: Nullable(Type.String()),
+    attempts: Type.Integer(),
+    gatewayId: Nullable(Id),
+    providerMessageId: Nullable(Type.String()),
+    rawStatus: Nullable(Type.String()),
+    segments: Type.Integer(),
+    priceKopecks: Type.Integer(),
+    initiator: Type.String(),
+    createdAt: DateTime,
+    submittedAt: Nullable(DateTime),
+    finalAt: Nullable(DateTime),
+  },
+  { $id: 'Message' },
+);
+
+export const Page = <T extends TSchema>(item: T) =>
+  Type.Object({
+    items: Type.Array(item),
+    nextCursor: Nullable(Type.Integer({ description: 'pass as `after` (or `before`) for the next page' })),
+  });
+
+/** A reference to the shared error schema (registered with the server under its $id). */
+export const ErrorRef = Type.Unsafe<{ error: { code: string; message: string; details?: unknown } }>(
+  Type.Ref('Error'),
+);
+
+/** Error responses every authenticated route may give, for the OpenAPI document. */
+export const errorResponses = {
+  400: ErrorRef,
+  401: ErrorRef,
+  403: ErrorRef,
+  404: ErrorRef,
+};

@@ -1,0 +1,98 @@
+/** The long-running processes: `serve` (API + interface + workers), `worker`, and `migrate`. */
+import type { Command } from 'commander';
+import { startVestnik } from '../../app.ts';
+import { startDispatcher } from '../../dispatch/dispatcher.ts';
+import { GatewayPool } from '../../dispatch/gatewayPool.ts';
+import { migrate } from '../../store/migrate.ts';
+import { openDatabase } from '../../store/open.ts';
+import { CliError } from '../io.ts';
+import type { Runtime } from '../runtime.ts';
+
+function untilSignal(): Promise<string> {
+  return new Promise((resolve) => {
+    const on = (sig: string) => () => resolve(sig);
+    process.once('SIGINT', on('SIGINT'));
+    process.once('SIGTERM', on('SIGTERM'));
+  });
+}
+
+export function registerServerCommands(program: Command, rt: Runtime): void {
+  const { io, config } = rt;
+
+  program
+    .command('serve')
+    .description('run the HTTP API, its documentation and the dispatch workers (PORT, HOST, VESTNIK_WORKERS)')
+    .action(async () => {
+      if (rt.serverDb) throw new CliError('the server is running already');
+      const running = await startVestnik(config, (line) => io.err(line));
+      const first = running.firstStart;
+      if (running.migrations.length) io.out(`Migrations applied: ${running.migrations.join(', ')}`);
+      if (first) {
+        io.out(`Created organisation «${first.orgName}» (id ${first.orgId}) and its owner ${first.email}.`);
+        if (first.generatedPassword)
+          io.out(`Owner's password (shown once, change it): ${first.generatedPassword}`);
+        if (first.demo)
+          io.out(
+            `Demo data: ${first.demo.contacts} owners of ${first.demo.plots} plots (VESTNIK_DEMO=0 to skip).`,
+          );
+      }
+      io.out(`Vestnik is listening on ${running.url}`);
+      io.out(`  API:           ${running.url}/api/v1`);
+      io.out(`  Documentation: ${running.url}/api/docs  (OpenAPI: ${running.url}/api/openapi.json)`);
+      io.out(
+        `  Database:      ${config.databaseUrl ? 'PostgreSQL (DATABASE_URL)' : `embedded PGlite in ${config.dataDir}`}`,
+      );
+      io.out(`  Workers:       ${config.workers}`);
+      const sig = await untilSignal();
+      io.out(`${sig}: stopping`);
+      await running.stop();
+    });
+
+  program
+    .command('worker')
+    .description(
+      'run dispatch workers only (VESTNIK_WORKERS of them); any number of these may share one PostgreSQL',
+    )
+    .action(async () => {
+      if (rt.serverDb || !config.databaseUrl) {
+        throw new CliError(
+          'separate workers need a PostgreSQL server (DATABASE_URL): the embedded database belongs to one process, ' +
+            'and `vestnik serve` already runs workers on it',
+        );
+      }
+      const opened = await openDatabase(config, 'worker', config.workers + 2);
+      await migrate(opened.db);
+      const gateways = new GatewayPool(opened.db, config.publicUrl);
+      const workers = Math.max(1, config.workers);
+      const dispatcher = await startDispatcher(opened.db, {
+        workers,
+        gateways,
+        onError: (err) => io.err(`dispatch: ${(err as Error).message}`),
+      });
+      io.out(`Vestnik worker running ${workers} worker(s): ${dispatcher.workerIds.join(', ')}`);
+      const sig = await untilSignal();
+      io.out(`${sig}: finishing the batches in hand`);
+      await dispatcher.stop();
+      await gateways.close();
+      await opened.close();
+    });
+
+  program
+    .command('migrate')
+    .description('apply pending database migrations (the server also does this at start)')
+    .action(async () => {
+      if (rt.serverDb) {
+        io.out('The server is running and applied the migrations at its start.');
+        return;
+      }
+      const opened = await openDatabase(config, 'migrate', 1);
+      try {
+        const applied = await migrate(opened.db);
+        io.out(
+          applied.length ? `Applied: ${applied.join(', ')}` : 'Nothing to apply: the schema is up to date.',
+        );
+      } finally {
+        await opened.close();
+      }
+    });
+}

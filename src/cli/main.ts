@@ -1,0 +1,50 @@
+/**
+ * Entry of the `vestnik` command. With the embedded database, only one process may open the data;
+ * when a server holds it, every command except serve/worker/migrate is sent to that server and run
+ * there, against the same data, with its output relayed here.
+ */
+import { ConfigError, loadConfig } from '../config.ts';
+import { readLock } from '../store/open.ts';
+import { processIO } from './io.ts';
+import { LOCAL_ONLY, runProgram } from './program.ts';
+
+async function viaServer(url: string, token: string, argv: string[]): Promise<number> {
+  const res = await fetch(`${url}/internal/cli`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'x-vestnik-local-token': token },
+    body: JSON.stringify({ argv }),
+  });
+  if (!res.ok) {
+    processIO.err(
+      `error: the running server (${url}) refused the command: HTTP ${res.status} ${await res.text()}`,
+    );
+    return 1;
+  }
+  const r = (await res.json()) as { exitCode: number; stdout: string; stderr: string };
+  if (r.stdout) process.stdout.write(r.stdout);
+  if (r.stderr) process.stderr.write(r.stderr);
+  return r.exitCode;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      processIO.err(`error: ${err.message}`);
+      return 2;
+    }
+    throw err;
+  }
+  const command = argv.find((a) => !a.startsWith('-'));
+  if (!config.databaseUrl && command && !LOCAL_ONLY.has(command)) {
+    const lock = readLock(config);
+    if (lock?.url && lock.token) return viaServer(lock.url, lock.token, argv);
+  }
+  return runProgram({ config, io: processIO }, argv);
+}
+
+const code = await main(process.argv.slice(2));
+// Long-running commands (serve, worker) return only when they are stopped.
+process.exitCode = code;

@@ -1,0 +1,46 @@
+/** The `vestnik` command line: one program, built per run so it can print wherever it is told. */
+import { Command, CommanderError } from 'commander';
+import { VERSION } from '../app.ts';
+import { registerAccountCommands } from './commands/accounts.ts';
+import { registerSendCommand } from './commands/send.ts';
+import { registerServerCommands } from './commands/server.ts';
+import { CliError } from './io.ts';
+import type { Runtime } from './runtime.ts';
+
+/** Commands that run the process itself and never go through a running server. */
+export const LOCAL_ONLY = new Set(['serve', 'worker', 'migrate']);
+
+export function createProgram(rt: Runtime): Command {
+  const program = new Command('vestnik')
+    .description('Vestnik: mass and transactional messaging by SMS, messengers and e-mail')
+    .version(VERSION)
+    .showHelpAfterError()
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => rt.io.out(s), writeErr: (s) => rt.io.err(s) })
+    .addHelpText(
+      'after',
+      '\nConfiguration comes from the environment: DATABASE_URL (PostgreSQL; unset = embedded PGlite in ' +
+        'VESTNIK_DATA_DIR, default ./data), PORT, HOST, VESTNIK_WORKERS, VESTNIK_ADMIN_EMAIL, VESTNIK_ADMIN_PASSWORD, VESTNIK_DEMO.',
+    );
+  registerServerCommands(program, rt);
+  registerAccountCommands(program, rt);
+  registerSendCommand(program, rt);
+  return program;
+}
+
+/** Runs argv (without `node vestnik`); returns the exit code. */
+export async function runProgram(rt: Runtime, argv: string[]): Promise<number> {
+  const program = createProgram(rt);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode;
+    if (err instanceof CliError) {
+      rt.io.err(`error: ${err.message}`);
+      return err.exitCode;
+    }
+    rt.io.err(`error: ${(err as Error).message ?? String(err)}`);
+    return 1;
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * First start: on an empty database, create the organisation and its owner — from
+ * VESTNIK_ADMIN_EMAIL / VESTNIK_ADMIN_PASSWORD, or with a generated password shown once — and,
+ * unless VESTNIK_DEMO=0, the demo garden association's contacts.
+ */
+import type { Config } from '../config.ts';
+import type { Db } from '../store/db.ts';
+import { countOrgs, createOrg } from '../store/orgs.ts';
+import { createUser, generatePassword } from './accounts.ts';
+import { loadDemoData } from './demo.ts';
+
+export interface FirstStart {
+  orgId: number;
+  orgName: string;
+  email: string;
+  /** Set when the password was generated: the only time anyone sees it. */
+  generatedPassword: string | undefined;
+  demo: { contacts: number; plots: number } | undefined;
+}
+
+export async function firstStart(db: Db, config: Config): Promise<FirstStart | undefined> {
+  return db.transaction(async (tx) => {
+    // Two servers starting at once on one database: only one creates the organisation.
+    await tx.query('SELECT pg_advisory_xact_lock(7465737)');
+    if ((await countOrgs(tx)) > 0) return undefined;
+    const orgName = config.demo ? 'СНТ «Берёзка» (демо)' : 'Моя организация';
+    const org = await createOrg(tx, orgName);
+    const email = config.adminEmail ?? 'admin@vestnik.local';
+    const password = config.adminPassword ?? generatePassword();
+    const user = await createUser(tx, {
+      orgId: org.id,
+      email,
+      name: 'Администратор',
+      role: 'owner',
+      password,
+    });
+    if (!user.ok)
+      throw new Error(`VESTNIK_ADMIN_EMAIL/PASSWORD: ${user.problem.field} ${user.problem.message}`);
+    const demo = config.demo ? await loadDemoData(tx, org.id) : undefined;
+    return {
+      orgId: org.id,
+      orgName,
+      email: user.value.email,
+      generatedPassword: config.adminPassword ? undefined : password,
+      demo,
+    };
+  });
+}
