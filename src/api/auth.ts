@@ -70,7 +70,7 @@ async function resolvePrincipal(db: Db, req: FastifyRequest): Promise<Principal 
 
 export function registerAuth(app: FastifyInstance, db: Db): void {
   app.decorateRequest('principal', null);
-  app.addHook('preHandler', async (req) => {
+  app.addHook('onRequest', async (req) => {
     const permission = req.routeOptions.config.permission ?? 'read';
     if (permission === 'public' || !req.routeOptions.url?.startsWith('/api/v1/')) return;
     const principal = await resolvePrincipal(db, req);
@@ -87,7 +87,7 @@ export function registerAuth(app: FastifyInstance, db: Db): void {
   });
 }
 
-/** The principal of an authenticated route (the preHandler guarantees it). */
+/** The principal of an authenticated route (the onRequest hook guarantees it). */
 export function who(req: FastifyRequest): Principal {
   if (!req.principal) throw new ApiError(401, 'unauthenticated', 'not signed in');
   return req.principal;

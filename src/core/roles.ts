@@ -56,6 +56,8 @@ const RANK: Record<Role, number> = { owner: 4, admin: 3, operator: 2, moderator:
 
 export function mayGrant(granter: Role, granted: Role): boolean {
   if (granter === 'owner') return true;
+  // Never more than the granter has: an operator may not hand out a moderator's `moderate`.
+  if (!GRANTS[granted].every((p) => can(granter, p))) return false;
   return RANK[granter] > RANK[granted] || (granter === 'admin' && granted !== 'owner' && granted !== 'admin');
 }
 

@@ -49,7 +49,8 @@ const DEFAULTS: SandboxSettings = {
 export function sandboxSettings(raw: Record<string, unknown>): SandboxSettings {
   const out = { ...DEFAULTS };
   for (const [key, value] of Object.entries(raw)) {
-    if (!(key in DEFAULTS)) throw new GatewaySettingsError(key, `unknown sandbox setting \`${key}\``);
+    if (!Object.hasOwn(DEFAULTS, key))
+      throw new GatewaySettingsError(key, `unknown sandbox setting \`${key}\``);
     const k = key as keyof SandboxSettings;
     if (k === 'callbacks') {
       if (typeof value !== 'boolean') throw new GatewaySettingsError(key, 'callbacks must be true or false');
@@ -57,7 +58,7 @@ export function sandboxSettings(raw: Record<string, unknown>): SandboxSettings {
       continue;
     }
     const isRate = k.endsWith('Rate');
-    if (typeof value !== 'number' || value < 0 || (isRate && value > 1)) {
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || (isRate && value > 1)) {
       throw new GatewaySettingsError(key, `${key} must be a number ${isRate ? 'from 0 to 1' : '≥ 0'}`);
     }
     out[k] = value;
@@ -147,12 +148,10 @@ export function createSandboxGateway(ctx: GatewayContext): Gateway {
 
     parseCallback(req: CallbackRequest): CallbackResult {
       const signature = req.headers[SIGNATURE_HEADER];
-      const expected = signSandboxBody(ctx.callbackSecret, req.rawBody);
-      if (
-        typeof signature !== 'string' ||
-        signature.length !== expected.length ||
-        !crypto.timingSafeEqual(Buffer.from(signature), Buffer.from(expected))
-      ) {
+      const expected = Buffer.from(signSandboxBody(ctx.callbackSecret, req.rawBody));
+      // Compare byte lengths: a non-ASCII header of the right character count made timingSafeEqual throw.
+      const given = typeof signature === 'string' ? Buffer.from(signature) : undefined;
+      if (!given || given.length !== expected.length || !crypto.timingSafeEqual(given, expected)) {
         return { ok: false, reason: 'bad or missing signature' };
       }
       const body = req.body as { id?: unknown; status?: unknown };

@@ -146,3 +146,13 @@ export async function countContacts(db: Queryable, orgId: number): Promise<numbe
   );
   return rows[0]!.n;
 }
+
+/** Which of these ids are not contacts of the organisation (for validating an audience). */
+export async function missingContactIds(db: Queryable, orgId: number, ids: number[]): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(
+    `SELECT u.id FROM unnest($2::bigint[]) AS u(id)
+     WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.org_id = $1 AND c.id = u.id)`,
+    [orgId, ids],
+  );
+  return rows.map((r) => r.id);
+}

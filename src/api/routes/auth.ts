@@ -57,7 +57,7 @@ export const authRoutes =
       '/api/v1/auth/logout',
       {
         config: { permission: 'public' },
-        schema: { tags: ['auth'], summary: 'Sign out', response: { 204: Type.Null() } },
+        schema: { tags: ['auth'], summary: 'Sign out', security: [], response: { 204: Type.Null() } },
       },
       async (req, reply) => {
         const token = req.cookies[SESSION_COOKIE];

@@ -6,6 +6,7 @@ import type { FieldProblem } from '../../core/result.ts';
 import { launchCampaign } from '../../dispatch/launch.ts';
 import { checkTemplate } from '../../services/campaigns.ts';
 import {
+  type Audience as AudienceValue,
   cancelCampaign,
   countMessagesByState,
   getCampaign,
@@ -13,6 +14,8 @@ import {
   listCampaigns,
   updateDraftCampaign,
 } from '../../store/campaigns.ts';
+import { missingContactIds } from '../../store/contacts.ts';
+import type { Db } from '../../store/db.ts';
 import { listCampaignMessages } from '../../store/messages.ts';
 import { who } from '../auth.ts';
 import { ApiError, invalid, notFound } from '../errors.ts';
@@ -45,6 +48,24 @@ const CampaignBody = Type.Object(
 
 const Counts = Type.Record(Type.String(), Type.Integer(), { description: 'messages by state' });
 const CampaignWithCounts = Type.Intersect([Campaign, Type.Object({ counts: Counts })]);
+
+async function audienceProblems(
+  db: Db,
+  orgId: number,
+  audience: AudienceValue | undefined,
+): Promise<FieldProblem[]> {
+  if (audience?.kind !== 'contacts') return [];
+  const missing = await missingContactIds(db, orgId, audience.contactIds);
+  if (missing.length === 0) return [];
+  const shown = missing.slice(0, 20).join(', ');
+  return [
+    {
+      field: 'audience.contactIds',
+      value: missing,
+      message: `no such contacts: ${shown}${missing.length > 20 ? ', …' : ''}`,
+    },
+  ];
+}
 
 function contentProblems(body: {
   channel?: string;
@@ -102,9 +123,12 @@ export const campaignRoutes =
         },
       },
       async (req, reply) => {
-        const problems = contentProblems(req.body);
-        if (problems.length) throw invalid(problems);
         const p = who(req);
+        const problems = [
+          ...contentProblems(req.body),
+          ...(await audienceProblems(db, p.orgId, req.body.audience)),
+        ];
+        if (problems.length) throw invalid(problems);
         return reply.status(201).send(await insertCampaign(db, p.orgId, req.body, p.initiator));
       },
     );
@@ -140,9 +164,13 @@ export const campaignRoutes =
         },
       },
       async (req) => {
-        const problems = contentProblems(req.body);
+        const orgId = who(req).orgId;
+        const problems = [
+          ...contentProblems(req.body),
+          ...(await audienceProblems(db, orgId, req.body.audience)),
+        ];
         if (problems.length) throw invalid(problems);
-        const r = await updateDraftCampaign(db, who(req).orgId, req.params.id, req.body);
+        const r = await updateDraftCampaign(db, orgId, req.params.id, req.body);
         if (r === 'not_found') throw notFound(`campaign ${req.params.id}`);
         if (r === 'not_draft') throw new ApiError(409, 'not_draft', 'only a draft campaign can be edited');
         return r;

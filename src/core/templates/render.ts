@@ -10,6 +10,8 @@ const engine = new Liquid({
   strictVariables: true,
   strictFilters: true,
   ownPropertyOnly: true,
+  // No partials: without this, `{% include 'x' %}`, `{% render %}` and `{% layout %}` read files under cwd.
+  templates: {},
   jsTruthy: false,
   // Bounds against a template that loops or grows without end.
   renderLimit: 1_000,
