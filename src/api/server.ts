@@ -14,6 +14,7 @@ import type { Db } from '../store/db.ts';
 import { registerAuth } from './auth.ts';
 import { ApiError } from './errors.ts';
 import { authRoutes } from './routes/auth.ts';
+import { billingRoutes } from './routes/billing.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
@@ -84,11 +85,15 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       message: string;
     };
     if (e.validation) {
-      const details = e.validation.map((v) => ({
-        field: `${e.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}`,
-        message: v.message ?? 'is invalid',
-        params: v.params,
-      }));
+      const details = e.validation.map((v) => {
+        // An unknown property is reported on its parent; name the property itself.
+        const extra = (v.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+        return {
+          field: `${e.validationContext ?? 'body'}${v.instancePath.replaceAll('/', '.')}${extra === undefined ? '' : `.${extra}`}`,
+          message: v.message ?? 'is invalid',
+          params: v.params,
+        };
+      });
       return reply.status(400).send({
         error: {
           code: 'validation_failed',
@@ -139,6 +144,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   await app.register(campaignRoutes(deps));
   await app.register(messageRoutes(deps));
   await app.register(gatewayRoutes(deps));
+  await app.register(billingRoutes(deps));
   if (deps.localToken) await app.register(internalRoutes(deps));
   return app;
 }

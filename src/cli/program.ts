@@ -2,13 +2,18 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app.ts';
 import { registerAccountCommands } from './commands/accounts.ts';
+import { registerBillingCommands } from './commands/billing.ts';
+import { registerCampaignCommands } from './commands/campaigns.ts';
 import { registerSendCommand } from './commands/send.ts';
 import { registerServerCommands } from './commands/server.ts';
 import { CliError } from './io.ts';
 import type { Runtime } from './runtime.ts';
 
-/** Commands that run the process itself and never go through a running server. */
-export const LOCAL_ONLY = new Set(['serve', 'worker', 'migrate']);
+/**
+ * Commands that always run in this process, never through a running server: the processes
+ * themselves, and `sms`, which needs no database and may read standard input.
+ */
+export const LOCAL_ONLY = new Set(['serve', 'worker', 'migrate', 'sms']);
 
 export function createProgram(rt: Runtime): Command {
   const program = new Command('vestnik')
@@ -25,6 +30,8 @@ export function createProgram(rt: Runtime): Command {
   registerServerCommands(program, rt);
   registerAccountCommands(program, rt);
   registerSendCommand(program, rt);
+  registerBillingCommands(program, rt);
+  registerCampaignCommands(program, rt);
   return program;
 }
 

@@ -1,57 +1,43 @@
 /**
- * Launch (SD-1): resolve the audience, render every message and write one row per recipient, in one
- * transaction with the campaign's change to «sending». Recipients stream through in keyset batches,
- * so memory stays flat whatever the audience; the unique key (campaign, contact, channel) makes a
- * relaunch unable to duplicate.
+ * Launch (SD-1, BL-2): resolve the audience, render and price every message, write one row per
+ * recipient and reserve the total on the balance — all in one transaction with the campaign's change
+ * to «sending». If the balance does not cover the cost, the transaction rolls back and nothing is
+ * written. The unique key (campaign, contact, channel) makes a relaunch unable to duplicate.
  */
-
-import type { Channel } from '../core/states.ts';
-import { compileTemplate, renderTemplate } from '../core/templates/render.ts';
-import { buildScope } from '../core/templates/scope.ts';
-import {
-  type Audience,
-  completeFinishedCampaigns,
-  lockCampaign,
-  setCampaignState,
-} from '../store/campaigns.ts';
-import type { ContactRow } from '../store/contacts.ts';
-import type { Db, Queryable } from '../store/db.ts';
+import { formatRoubles } from '../core/pricing.ts';
+import { completeFinishedCampaigns, lockCampaign, setCampaignState } from '../store/campaigns.ts';
+import type { Db } from '../store/db.ts';
 import { primaryGateway } from '../store/gateways.ts';
-import { DUE_CHANNEL, insertCampaignMessages, type NewMessage } from '../store/messages.ts';
-import { listObjectsOfContacts } from '../store/objects.ts';
+import { reserve } from '../store/ledger.ts';
+import { DUE_CHANNEL, insertCampaignMessages } from '../store/messages.ts';
 import { getOrg } from '../store/orgs.ts';
+import { findSender } from '../store/senders.ts';
+import { prepareMessages } from './prepare.ts';
 
-const BATCH = 1000;
+export { addressFor } from './prepare.ts';
+
+export type LaunchFailure = {
+  ok: false;
+  code:
+    | 'not_found'
+    | 'not_draft'
+    | 'no_gateway'
+    | 'bad_template'
+    | 'sender_not_approved'
+    | 'insufficient_balance';
+  message: string;
+  details?: Record<string, unknown>;
+};
 
 export type LaunchResult =
-  | { ok: true; queued: number; excluded: number; completed: boolean }
-  | { ok: false; code: 'not_found' | 'not_draft' | 'no_gateway' | 'bad_template'; message: string };
+  | { ok: true; queued: number; excluded: number; costKopecks: number; completed: boolean }
+  | LaunchFailure;
 
-async function* audienceBatches(
-  tx: Queryable,
-  orgId: number,
-  audience: Audience,
-): AsyncGenerator<ContactRow[]> {
-  let after = 0;
-  for (;;) {
-    const { rows } = await tx.query<ContactRow>(
-      `SELECT * FROM contacts WHERE org_id = $1 AND id > $2 AND ($4::bigint[] IS NULL OR id = ANY($4::bigint[]))
-       ORDER BY id LIMIT $3`,
-      [orgId, after, BATCH, audience.kind === 'contacts' ? audience.contactIds : null],
-    );
-    if (rows.length === 0) return;
-    yield rows;
-    after = rows[rows.length - 1]!.id;
+/** Thrown inside the transaction to roll it back with a result for the caller. */
+class Abort extends Error {
+  constructor(readonly failure: LaunchFailure) {
+    super(failure.message);
   }
-}
-
-export function addressFor(
-  channel: Channel,
-  c: Pick<ContactRow, 'phone' | 'email' | 'telegram_chat_id'>,
-): string | null {
-  if (channel === 'sms') return c.phone;
-  if (channel === 'email') return c.email;
-  return c.telegram_chat_id;
 }
 
 export async function launchCampaign(
@@ -60,87 +46,88 @@ export async function launchCampaign(
   campaignId: number,
   initiator: string,
 ): Promise<LaunchResult> {
-  const result = await db.transaction(async (tx): Promise<LaunchResult> => {
-    const campaign = await lockCampaign(tx, orgId, campaignId);
-    if (!campaign) return { ok: false, code: 'not_found', message: `campaign ${campaignId} not found` };
-    if (campaign.state !== 'draft') {
-      return {
-        ok: false,
-        code: 'not_draft',
-        message: `campaign ${campaignId} is ${campaign.state}; only a draft can be launched`,
-      };
-    }
-    const gateway = await primaryGateway(tx, orgId, campaign.channel);
-    if (!gateway)
-      return { ok: false, code: 'no_gateway', message: `no enabled gateway for channel ${campaign.channel}` };
-    const body = compileTemplate(campaign.textTemplate, 'textTemplate');
-    if (!body.ok) return { ok: false, code: 'bad_template', message: body.problem.message };
-    const subject = campaign.subject ? compileTemplate(campaign.subject, 'subject') : null;
-    if (subject && !subject.ok) return { ok: false, code: 'bad_template', message: subject.problem.message };
-    const org = (await getOrg(tx, orgId))!;
-
-    let queued = 0;
-    let excluded = 0;
-    for await (const contacts of audienceBatches(tx, orgId, campaign.audience)) {
-      const objects = await listObjectsOfContacts(
-        tx,
-        orgId,
-        contacts.map((c) => c.id),
-      );
-      const byContact = new Map<number, typeof objects>();
-      for (const o of objects) byContact.set(o.contactId, [...(byContact.get(o.contactId) ?? []), o]);
-      const batch: NewMessage[] = contacts.map((c) => {
-        const address = addressFor(campaign.channel, c);
-        const base = { contactId: c.id, address: address ?? '', subject: null as string | null };
-        if (c.do_not_message) return { ...base, body: '', state: 'excluded', reason: 'do_not_message' };
-        if (!address)
-          return {
-            ...base,
-            body: '',
-            state: 'excluded',
-            reason: `no_address: the contact has no ${campaign.channel} address`,
-          };
-        const scope = buildScope(
-          c,
-          (byContact.get(c.id) ?? []).map((o) => ({
-            kind: o.kind,
-            number: o.number,
-            charges_kopecks: o.chargesKopecks,
-            debt_kopecks: o.debtKopecks,
-          })),
-          org,
-        );
-        const text = renderTemplate(body.value, scope);
-        if (!text.ok)
-          return { ...base, body: '', state: 'excluded', reason: `template: ${text.problem.message}` };
-        const subj = subject?.ok ? renderTemplate(subject.value, scope, 'subject') : null;
-        if (subj && !subj.ok)
-          return {
-            ...base,
-            body: text.value,
-            state: 'excluded',
-            reason: `template: ${subj.problem.message}`,
-          };
+  let result: LaunchResult;
+  try {
+    result = await db.transaction(async (tx): Promise<LaunchResult> => {
+      const campaign = await lockCampaign(tx, orgId, campaignId);
+      if (!campaign) return { ok: false, code: 'not_found', message: `campaign ${campaignId} not found` };
+      if (campaign.state !== 'draft') {
         return {
-          ...base,
-          body: text.value,
-          subject: subj?.ok ? subj.value : null,
-          state: 'queued',
-          reason: null,
+          ok: false,
+          code: 'not_draft',
+          message: `campaign ${campaignId} is ${campaign.state}; only a draft can be launched`,
         };
+      }
+      const gateway = await primaryGateway(tx, orgId, campaign.channel);
+      if (!gateway)
+        return {
+          ok: false,
+          code: 'no_gateway',
+          message: `no enabled gateway for channel ${campaign.channel}`,
+        };
+      if (campaign.sender) {
+        const sender = await findSender(tx, gateway.id, campaign.sender);
+        if (sender?.state !== 'approved') {
+          const state = sender ? `is ${sender.state}` : 'is not registered';
+          return {
+            ok: false,
+            code: 'sender_not_approved',
+            message: `sender name ${campaign.sender} ${state} with gateway ${gateway.name}`,
+          };
+        }
+      }
+      const prepared = await prepareMessages(tx, (await getOrg(tx, orgId))!, campaign);
+      if (!prepared.ok) return { ok: false, ...prepared.error };
+
+      let queued = 0;
+      let excluded = 0;
+      let cost = 0;
+      for await (const batch of prepared.batches) {
+        await insertCampaignMessages(
+          tx,
+          {
+            orgId,
+            campaignId,
+            channel: campaign.channel,
+            gatewayId: gateway.id,
+            initiator,
+            sender: campaign.sender,
+          },
+          batch,
+        );
+        for (const m of batch) {
+          if (m.state === 'queued') {
+            queued++;
+            cost += m.priceKopecks;
+          } else excluded++;
+        }
+      }
+      const reserved = await reserve(tx, {
+        orgId,
+        amountKopecks: cost,
+        campaignId,
+        comment: `launch of campaign ${campaignId}`,
+        initiator,
       });
-      await insertCampaignMessages(
-        tx,
-        { orgId, campaignId, channel: campaign.channel, gatewayId: gateway.id, initiator },
-        batch,
-      );
-      for (const m of batch) m.state === 'queued' ? queued++ : excluded++;
-    }
-    await setCampaignState(tx, orgId, campaignId, 'sending', initiator);
-    // Delivered at commit: idle workers wake as soon as the rows are visible.
-    await tx.query('SELECT pg_notify($1, $2)', [DUE_CHANNEL, `campaign:${campaignId}`]);
-    return { ok: true, queued, excluded, completed: false };
-  });
+      if (!reserved.ok) {
+        const available = reserved.balance.availableKopecks;
+        throw new Abort({
+          ok: false,
+          code: 'insufficient_balance',
+          message: `the campaign costs ${formatRoubles(cost)} but the available balance is ${formatRoubles(available)}`,
+          details: { costKopecks: cost, availableKopecks: available },
+        });
+      }
+      await tx.query('UPDATE campaigns SET reserved_kopecks = $2 WHERE id = $1', [campaignId, cost]);
+      await setCampaignState(tx, orgId, campaignId, 'sending', initiator);
+      // Delivered at commit: idle workers wake as soon as the rows are visible.
+      await tx.query('SELECT pg_notify($1, $2)', [DUE_CHANNEL, `campaign:${campaignId}`]);
+      return { ok: true, queued, excluded, costKopecks: cost, completed: false };
+    });
+  } catch (err) {
+    if (err instanceof Abort) return err.failure;
+    throw err;
+  }
   if (!result.ok) return result;
   // An audience with nothing to send (everyone excluded) is complete at once.
   const done = await completeFinishedCampaigns(db, [campaignId]);

@@ -101,6 +101,7 @@ export class DispatchWorker {
           address: m.address,
           subject: m.subject,
           body: m.body,
+          sender: m.sender,
         })),
       );
     } catch (err) {

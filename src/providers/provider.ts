@@ -12,6 +12,8 @@ export interface OutgoingMessage {
   address: string;
   subject: string | null;
   body: string;
+  /** The sender name (SMS) or display name (e-mail); null for the gateway's default. */
+  sender: string | null;
 }
 
 export type SendOutcome =

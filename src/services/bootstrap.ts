@@ -5,9 +5,12 @@
  */
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
+import { topUp } from '../store/ledger.ts';
 import { countOrgs, createOrg } from '../store/orgs.ts';
 import { createUser, generatePassword } from './accounts.ts';
 import { loadDemoData } from './demo.ts';
+
+export const DEMO_BALANCE_KOPECKS = 1000_00;
 
 export interface FirstStart {
   orgId: number;
@@ -15,7 +18,7 @@ export interface FirstStart {
   email: string;
   /** Set when the password was generated: the only time anyone sees it. */
   generatedPassword: string | undefined;
-  demo: { contacts: number; plots: number } | undefined;
+  demo: { contacts: number; plots: number; balanceKopecks: number } | undefined;
 }
 
 export async function firstStart(db: Db, config: Config): Promise<FirstStart | undefined> {
@@ -37,12 +40,14 @@ export async function firstStart(db: Db, config: Config): Promise<FirstStart | u
     if (!user.ok)
       throw new Error(`VESTNIK_ADMIN_EMAIL/PASSWORD: ${user.problem.field} ${user.problem.message}`);
     const demo = config.demo ? await loadDemoData(tx, org.id) : undefined;
+    // The demo association can send at once; a real organisation tops up first (BL-3).
+    if (demo) await topUp(tx, org.id, DEMO_BALANCE_KOPECKS, 'демо-баланс', 'system');
     return {
       orgId: org.id,
       orgName,
       email: user.value.email,
       generatedPassword: config.adminPassword ? undefined : password,
-      demo,
+      demo: demo && { ...demo, balanceKopecks: DEMO_BALANCE_KOPECKS },
     };
   });
 }

@@ -1,17 +1,22 @@
 /**
  * One transactional message (SD-6): to a contact or a raw address, with an idempotency key so a
- * retried API call never sends twice. Written as a queued row and a NOTIFY in one statement pair;
- * a worker picks it up at once.
+ * retried API call never sends twice. The row, its price reserved on the balance and a NOTIFY go in
+ * one transaction; a worker picks it up at once.
  */
 import crypto from 'node:crypto';
 import { normalizeChatId, normalizeEmail, normalizePhone } from '../core/address.ts';
+import { makePricer } from '../core/price.ts';
 import { fail, ok, type Result } from '../core/result.ts';
+import { transliterate } from '../core/sms/translit.ts';
 import type { Channel } from '../core/states.ts';
 import { addressFor } from '../dispatch/launch.ts';
 import { getContact } from '../store/contacts.ts';
-import type { Queryable } from '../store/db.ts';
+import type { Db } from '../store/db.ts';
 import { primaryGateway } from '../store/gateways.ts';
+import { reserve } from '../store/ledger.ts';
 import { insertSingleMessage, type Message } from '../store/messages.ts';
+import { findSender } from '../store/senders.ts';
+import { listTariffs } from '../store/tariffs.ts';
 
 export interface SingleSend {
   channel: Channel;
@@ -20,9 +25,24 @@ export interface SingleSend {
   text: string;
   subject?: string;
   idempotencyKey?: string;
+  sender?: string;
+  transliterate?: boolean;
 }
 
-export type SingleSendResult = Result<{ message: Message; created: boolean }> | { ok: false; conflict: true };
+export type SingleSendResult =
+  | Result<{ message: Message; created: boolean }>
+  | { ok: false; conflict: true }
+  | { ok: false; insufficient: { costKopecks: number; availableKopecks: number } };
+
+/** Thrown to roll the insert back when the balance does not cover the message. */
+class Insufficient extends Error {
+  constructor(
+    readonly costKopecks: number,
+    readonly availableKopecks: number,
+  ) {
+    super('insufficient balance');
+  }
+}
 
 function normalizeAddress(channel: Channel, to: string): Result<string> {
   if (channel === 'sms') return normalizePhone(to, 'to');
@@ -31,7 +51,7 @@ function normalizeAddress(channel: Channel, to: string): Result<string> {
 }
 
 export async function sendSingle(
-  db: Queryable,
+  db: Db,
   orgId: number,
   initiator: string,
   s: SingleSend,
@@ -62,22 +82,70 @@ export async function sendSingle(
   }
   const gateway = await primaryGateway(db, orgId, s.channel);
   if (!gateway) return fail('channel', s.channel, `no enabled gateway for channel ${s.channel}`);
+  if (s.sender !== undefined) {
+    const sender = await findSender(db, gateway.id, s.sender);
+    if (sender?.state !== 'approved') {
+      return fail(
+        'sender',
+        s.sender,
+        `is ${sender ? sender.state : 'not registered'} with gateway ${gateway.name}`,
+      );
+    }
+  }
+  const body = s.transliterate && s.channel === 'sms' ? transliterate(s.text) : s.text;
+  const priced = makePricer(await listTariffs(db, orgId))(s.channel, address, body);
   const requestHash = crypto
     .createHash('sha256')
-    .update(JSON.stringify([s.channel, address, contactId, s.text, s.subject ?? null]))
+    .update(
+      JSON.stringify([
+        s.channel,
+        address,
+        contactId,
+        s.text,
+        s.subject ?? null,
+        s.sender ?? null,
+        s.transliterate ?? false,
+      ]),
+    )
     .digest('hex');
-  const r = await insertSingleMessage(db, {
-    orgId,
-    contactId,
-    channel: s.channel,
-    gatewayId: gateway.id,
-    address,
-    subject: s.subject ?? null,
-    body: s.text,
-    initiator,
-    idempotencyKey: s.idempotencyKey ?? null,
-    requestHash,
-  });
-  if (!r.sameRequest) return { ok: false, conflict: true };
-  return ok({ message: r.message, created: r.created });
+  try {
+    const r = await db.transaction(async (tx) => {
+      const inserted = await insertSingleMessage(tx, {
+        orgId,
+        contactId,
+        channel: s.channel,
+        gatewayId: gateway.id,
+        address,
+        subject: s.subject ?? null,
+        body,
+        initiator,
+        idempotencyKey: s.idempotencyKey ?? null,
+        requestHash,
+        sender: s.sender ?? null,
+        segments: priced.segments,
+        priceKopecks: priced.priceKopecks,
+      });
+      if (inserted.created) {
+        const held = await reserve(tx, {
+          orgId,
+          amountKopecks: priced.priceKopecks,
+          messageId: inserted.message.id,
+          comment: 'single message',
+          initiator,
+        });
+        if (!held.ok) throw new Insufficient(priced.priceKopecks, held.balance.availableKopecks);
+      }
+      return inserted;
+    });
+    if (!r.sameRequest) return { ok: false, conflict: true };
+    return ok({ message: r.message, created: r.created });
+  } catch (err) {
+    if (err instanceof Insufficient) {
+      return {
+        ok: false,
+        insufficient: { costKopecks: err.costKopecks, availableKopecks: err.availableKopecks },
+      };
+    }
+    throw err;
+  }
 }

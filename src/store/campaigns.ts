@@ -1,6 +1,7 @@
 /** Campaigns (SD-1). The counters are always read from the message rows, so they cannot drift. */
 import type { CampaignState, Channel, MessageState } from '../core/states.ts';
-import type { Queryable } from './db.ts';
+import type { Db, Queryable } from './db.ts';
+import { releaseCampaigns } from './ledger.ts';
 
 export type Audience = { kind: 'all' } | { kind: 'contacts'; contactIds: number[] };
 
@@ -12,6 +13,12 @@ export interface Campaign {
   subject: string | null;
   audience: Audience;
   state: CampaignState;
+  /** SMS sender name (an approved one of the gateway), or null for the gateway's default. */
+  sender: string | null;
+  /** Transliterate Cyrillic to Latin before sending, for GSM-7's longer segments. */
+  transliterate: boolean;
+  /** What the campaign still holds of its reservation. */
+  reservedKopecks: number;
   createdBy: string;
   createdAt: Date;
   launchedAt: Date | null;
@@ -27,6 +34,9 @@ interface Row {
   subject: string | null;
   audience: Audience;
   state: CampaignState;
+  sender: string | null;
+  transliterate: boolean;
+  reserved_kopecks: number;
   created_by: string;
   created_at: Date;
   launched_at: Date | null;
@@ -42,6 +52,9 @@ const toCampaign = (r: Row): Campaign => ({
   subject: r.subject,
   audience: r.audience,
   state: r.state,
+  sender: r.sender,
+  transliterate: r.transliterate,
+  reservedKopecks: r.reserved_kopecks,
   createdBy: r.created_by,
   createdAt: r.created_at,
   launchedAt: r.launched_at,
@@ -55,6 +68,8 @@ export interface CampaignInput {
   textTemplate: string;
   subject?: string | null;
   audience: Audience;
+  sender?: string | null;
+  transliterate?: boolean;
 }
 
 export async function insertCampaign(
@@ -64,9 +79,19 @@ export async function insertCampaign(
   createdBy: string,
 ): Promise<Campaign> {
   const { rows } = await db.query<Row>(
-    `INSERT INTO campaigns (org_id, name, channel, text_template, subject, audience, created_by)
-     VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-    [orgId, c.name, c.channel, c.textTemplate, c.subject ?? null, JSON.stringify(c.audience), createdBy],
+    `INSERT INTO campaigns (org_id, name, channel, text_template, subject, audience, created_by, sender, transliterate)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+    [
+      orgId,
+      c.name,
+      c.channel,
+      c.textTemplate,
+      c.subject ?? null,
+      JSON.stringify(c.audience),
+      createdBy,
+      c.sender ?? null,
+      c.transliterate ?? false,
+    ],
   );
   return toCampaign(rows[0]!);
 }
@@ -80,7 +105,8 @@ export async function updateDraftCampaign(
 ): Promise<Campaign | 'not_found' | 'not_draft'> {
   const { rows } = await db.query<Row>(
     `UPDATE campaigns SET name = coalesce($3, name), text_template = coalesce($4, text_template),
-       subject = coalesce($5, subject), audience = coalesce($6, audience)
+       subject = coalesce($5, subject), audience = coalesce($6, audience),
+       sender = CASE WHEN $7 THEN $8 ELSE sender END, transliterate = coalesce($9, transliterate)
      WHERE org_id = $1 AND id = $2 AND state = 'draft' RETURNING *`,
     [
       orgId,
@@ -89,6 +115,9 @@ export async function updateDraftCampaign(
       c.textTemplate ?? null,
       c.subject ?? null,
       c.audience ? JSON.stringify(c.audience) : null,
+      c.sender !== undefined,
+      c.sender ?? null,
+      c.transliterate ?? null,
     ],
   );
   if (rows[0]) return toCampaign(rows[0]);
@@ -142,16 +171,20 @@ export async function setCampaignState(
  * Completes the sending campaigns among `ids` whose every message is final. Run after each commit
  * that finalises messages: the last of concurrent committers always sees all rows final.
  */
-export async function completeFinishedCampaigns(db: Queryable, ids: number[] | 'all'): Promise<number[]> {
-  const { rows } = await db.query<{ id: number }>(
-    `UPDATE campaigns c SET state = 'completed', finished_at = now()
-     WHERE c.state = 'sending' AND ($1::bigint[] IS NULL OR c.id = ANY($1::bigint[]))
-       AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.campaign_id = c.id
-                       AND m.state IN ('prepared', 'queued', 'submitted'))
-     RETURNING c.id`,
-    [ids === 'all' ? null : ids],
-  );
-  return rows.map((r) => r.id);
+export async function completeFinishedCampaigns(db: Db, ids: number[] | 'all'): Promise<number[]> {
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{ id: number }>(
+      `UPDATE campaigns c SET state = 'completed', finished_at = now()
+       WHERE c.state = 'sending' AND ($1::bigint[] IS NULL OR c.id = ANY($1::bigint[]))
+         AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.campaign_id = c.id
+                         AND m.state IN ('prepared', 'queued', 'submitted'))
+       RETURNING c.id`,
+      [ids === 'all' ? null : ids],
+    );
+    const done = rows.map((r) => r.id);
+    await releaseCampaigns(tx, done, 'campaign completed: unspent reservation');
+    return done;
+  });
 }
 
 export type StateCounts = Partial<Record<MessageState, number>>;

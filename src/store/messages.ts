@@ -26,7 +26,11 @@ export interface Message {
   providerMessageId: string | null;
   rawStatus: string | null;
   segments: number;
+  /** The price estimated at launch or send (segments × tariff). */
   priceKopecks: number;
+  /** What was charged when the gateway accepted it; null until then. */
+  costKopecks: number | null;
+  sender: string | null;
   initiator: string;
   createdAt: Date;
   submittedAt: Date | null;
@@ -50,6 +54,8 @@ interface Row {
   raw_status: string | null;
   segments: number;
   price_kopecks: number;
+  cost_kopecks: number | null;
+  sender: string | null;
   initiator: string;
   created_at: Date;
   submitted_at: Date | null;
@@ -73,6 +79,8 @@ const toMessage = (r: Row): Message => ({
   rawStatus: r.raw_status,
   segments: r.segments,
   priceKopecks: r.price_kopecks,
+  costKopecks: r.cost_kopecks,
+  sender: r.sender,
   initiator: r.initiator,
   createdAt: r.created_at,
   submittedAt: r.submitted_at,
@@ -87,6 +95,8 @@ export interface NewMessage {
   /** 'queued' to send, or a final state (excluded, invalid_address) with its reason. */
   state: 'queued' | 'excluded' | 'invalid_address';
   reason: string | null;
+  segments: number;
+  priceKopecks: number;
 }
 
 /**
@@ -95,17 +105,24 @@ export interface NewMessage {
  */
 export async function insertCampaignMessages(
   tx: Queryable,
-  c: { orgId: number; campaignId: number; channel: Channel; gatewayId: number; initiator: string },
+  c: {
+    orgId: number;
+    campaignId: number;
+    channel: Channel;
+    gatewayId: number;
+    initiator: string;
+    sender: string | null;
+  },
   batch: NewMessage[],
 ): Promise<number> {
   if (batch.length === 0) return 0;
   const { rowCount } = await tx.query(
-    `INSERT INTO messages (org_id, campaign_id, channel, gateway_id, initiator, contact_id, address, body, subject,
-                           state, reason, due_at, final_at)
-     SELECT $1, $2, $3, $4, $5, u.contact_id, u.address, u.body, u.subject, u.state, u.reason,
+    `INSERT INTO messages (org_id, campaign_id, channel, gateway_id, initiator, sender, contact_id, address, body, subject,
+                           state, reason, segments, price_kopecks, due_at, final_at)
+     SELECT $1, $2, $3, $4, $5, $6, u.contact_id, u.address, u.body, u.subject, u.state, u.reason, u.segments, u.price,
             CASE WHEN u.state = 'queued' THEN now() END, CASE WHEN u.state <> 'queued' THEN now() END
-     FROM unnest($6::bigint[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-          AS u(contact_id, address, body, subject, state, reason)
+     FROM unnest($7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::bigint[])
+          AS u(contact_id, address, body, subject, state, reason, segments, price)
      ON CONFLICT (campaign_id, contact_id, channel) WHERE campaign_id IS NOT NULL AND contact_id IS NOT NULL
      DO NOTHING`,
     [
@@ -114,12 +131,15 @@ export async function insertCampaignMessages(
       c.channel,
       c.gatewayId,
       c.initiator,
+      c.sender,
       batch.map((m) => m.contactId),
       batch.map((m) => m.address),
       batch.map((m) => m.body),
       batch.map((m) => m.subject),
       batch.map((m) => m.state),
       batch.map((m) => m.reason),
+      batch.map((m) => m.segments),
+      batch.map((m) => m.priceKopecks),
     ],
   );
   return rowCount;
@@ -136,6 +156,9 @@ export interface SingleMessageInput {
   initiator: string;
   idempotencyKey: string | null;
   requestHash: string | null;
+  sender: string | null;
+  segments: number;
+  priceKopecks: number;
 }
 
 /**
@@ -148,8 +171,8 @@ export async function insertSingleMessage(
 ): Promise<{ message: Message; created: boolean; sameRequest: boolean }> {
   const { rows } = await db.query<Row>(
     `INSERT INTO messages (org_id, contact_id, channel, gateway_id, address, subject, body, state, due_at, initiator,
-                           idempotency_key, request_hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', now(), $8, $9, $10)
+                           idempotency_key, request_hash, sender, segments, price_kopecks, reserved_kopecks)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', now(), $8, $9, $10, $11, $12, $13, $13)
      ON CONFLICT (org_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
      RETURNING *`,
     [
@@ -163,6 +186,9 @@ export async function insertSingleMessage(
       m.initiator,
       m.idempotencyKey,
       m.requestHash,
+      m.sender,
+      m.segments,
+      m.priceKopecks,
     ],
   );
   if (rows[0]) {

@@ -91,14 +91,20 @@ export async function updateObject(
   orgId: number,
   id: number,
   o: Partial<Omit<ObjectInput, 'kind'>>,
-): Promise<ContactObject | undefined> {
-  const { rows } = await db.query<ObjectRow>(
-    `UPDATE objects SET number = coalesce($3, number), charges_kopecks = coalesce($4, charges_kopecks),
-       debt_kopecks = coalesce($5, debt_kopecks), attributes = coalesce($6, attributes)
-     WHERE org_id = $1 AND id = $2 RETURNING *`,
-    [orgId, id, o.number ?? null, o.chargesKopecks ?? null, o.debtKopecks ?? null, o.attributes ?? null],
-  );
-  return rows[0] ? toObject(rows[0]) : undefined;
+): Promise<ContactObject | undefined | 'number_taken'> {
+  try {
+    const { rows } = await db.query<ObjectRow>(
+      `UPDATE objects SET number = coalesce($3, number), charges_kopecks = coalesce($4, charges_kopecks),
+         debt_kopecks = coalesce($5, debt_kopecks), attributes = coalesce($6, attributes)
+       WHERE org_id = $1 AND id = $2 RETURNING *`,
+      [orgId, id, o.number ?? null, o.chargesKopecks ?? null, o.debtKopecks ?? null, o.attributes ?? null],
+    );
+    return rows[0] ? toObject(rows[0]) : undefined;
+  } catch (err) {
+    // The new number is another object's of the same kind: UNIQUE (org_id, kind, number).
+    if ((err as { code?: string }).code === '23505') return 'number_taken';
+    throw err;
+  }
 }
 
 export async function deleteObject(db: Queryable, orgId: number, id: number): Promise<boolean> {

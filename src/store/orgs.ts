@@ -31,6 +31,7 @@ export async function createOrg(db: Queryable, name: string, timeZone = 'Europe/
     timeZone,
   ]);
   const org = toOrg(rows[0]!);
+  await db.query('INSERT INTO balances (org_id) VALUES ($1)', [org.id]);
   for (const channel of CHANNELS) {
     await db.query(
       `INSERT INTO gateways (org_id, name, kind, channel, settings, callback_secret)

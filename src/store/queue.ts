@@ -4,7 +4,8 @@
  * the ones that are finished.
  */
 import type { Channel, MessageState } from '../core/states.ts';
-import type { Queryable } from './db.ts';
+import type { Db, Queryable } from './db.ts';
+import { chargeAccepted, releaseMessages } from './ledger.ts';
 
 export interface ClaimedMessage {
   id: number;
@@ -15,6 +16,7 @@ export interface ClaimedMessage {
   address: string;
   subject: string | null;
   body: string;
+  sender: string | null;
   attempts: number;
   state: 'queued' | 'submitted';
   providerMessageId: string | null;
@@ -30,6 +32,7 @@ interface ClaimRow {
   address: string;
   subject: string | null;
   body: string;
+  sender: string | null;
   attempts: number;
   state: 'queued' | 'submitted';
   provider_message_id: string | null;
@@ -45,6 +48,7 @@ const toClaimed = (r: ClaimRow): ClaimedMessage => ({
   address: r.address,
   subject: r.subject,
   body: r.body,
+  sender: r.sender,
   attempts: r.attempts,
   state: r.state,
   providerMessageId: r.provider_message_id,
@@ -71,7 +75,7 @@ export async function claimDue(
      UPDATE messages m SET lease_owner = $2, due_at = now() + make_interval(secs => $4),
        attempts = m.attempts + CASE WHEN $1 = 'queued' THEN 1 ELSE 0 END
      FROM due WHERE m.id = due.id
-     RETURNING m.id, m.org_id, m.campaign_id, m.gateway_id, m.channel, m.address, m.subject, m.body, m.attempts,
+     RETURNING m.id, m.org_id, m.campaign_id, m.gateway_id, m.channel, m.address, m.subject, m.body, m.sender, m.attempts,
                m.state, m.provider_message_id, m.status_deadline`,
     [state, workerId, limit, leaseSeconds],
   );
@@ -99,48 +103,91 @@ export type SendResultRow =
   | { id: number; kind: 'final'; state: MessageState; rawStatus: string | null; reason: string };
 
 /**
- * Writes the outcome of a send batch in one statement. Only rows still queued and still leased to
- * this worker are written: if the lease ran out and another worker took the row, its answer wins.
+ * Writes the outcome of a send batch, and its money, in one transaction: the state change of every
+ * message, a charge per accepted message (exactly once: the ledger has one charge per message id)
+ * and the release of single messages' reservations when they failed for good. Only rows still
+ * queued and still leased to this worker are written: if the lease ran out and another worker took
+ * the row, its answer wins.
  */
 export async function recordSendResults(
-  db: Queryable,
+  db: Db,
   workerId: string,
   results: SendResultRow[],
 ): Promise<number[]> {
   if (results.length === 0) return [];
   const col = <T>(f: (r: SendResultRow) => T) => results.map(f);
-  const { rows } = await db.query<{ campaign_id: number | null; state: string }>(
-    `UPDATE messages m SET
-       state = u.state,
-       provider_message_id = coalesce(u.provider_id, m.provider_message_id),
-       raw_status = coalesce(u.raw_status, m.raw_status),
-       reason = u.reason,
-       price_kopecks = coalesce(u.cost, m.price_kopecks),
-       attempts = m.attempts - CASE WHEN u.uncount THEN 1 ELSE 0 END,
-       submitted_at = CASE WHEN u.state = 'submitted' THEN now() ELSE m.submitted_at END,
-       status_deadline = CASE WHEN u.state = 'submitted' THEN now() + make_interval(secs => u.deadline) END,
-       due_at = CASE WHEN u.state IN ('queued', 'submitted') THEN now() + make_interval(secs => u.delay) END,
-       final_at = CASE WHEN u.state IN ('queued', 'submitted') THEN NULL ELSE now() END,
-       lease_owner = NULL
-     FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::float8[],
-                 $9::float8[], $10::boolean[])
-          AS u(id, state, provider_id, raw_status, reason, cost, delay, deadline, uncount)
-     WHERE m.id = u.id AND m.state = 'queued' AND m.lease_owner = $1
-     RETURNING m.campaign_id, m.state`,
-    [
-      workerId,
-      col((r) => r.id),
-      col((r) => (r.kind === 'submitted' ? 'submitted' : r.kind === 'retry' ? 'queued' : r.state)),
-      col((r) => (r.kind === 'submitted' ? r.providerId : null)),
-      col((r) => r.rawStatus),
-      col((r) => (r.kind === 'submitted' ? null : r.reason)),
-      col((r) => (r.kind === 'submitted' ? r.costKopecks : null)),
-      col((r) => (r.kind === 'submitted' ? r.nextCheckSeconds : r.kind === 'retry' ? r.delaySeconds : 0)),
-      col((r) => (r.kind === 'submitted' ? r.deadlineSeconds : 0)),
-      col((r) => r.kind === 'retry' && !r.countAttempt),
-    ],
-  );
-  return finalCampaigns(rows);
+  return db.transaction(async (tx) => {
+    const { rows } = await tx.query<{
+      id: number;
+      org_id: number;
+      campaign_id: number | null;
+      state: string;
+      price_kopecks: number;
+      reserved_kopecks: number;
+      cost_kopecks: number | null;
+    }>(
+      `UPDATE messages m SET
+         state = u.state,
+         provider_message_id = coalesce(u.provider_id, m.provider_message_id),
+         raw_status = coalesce(u.raw_status, m.raw_status),
+         reason = u.reason,
+         cost_kopecks = CASE WHEN u.state = 'submitted' THEN coalesce(u.cost, m.price_kopecks) END,
+         attempts = m.attempts - CASE WHEN u.uncount THEN 1 ELSE 0 END,
+         submitted_at = CASE WHEN u.state = 'submitted' THEN now() ELSE m.submitted_at END,
+         status_deadline = CASE WHEN u.state = 'submitted' THEN now() + make_interval(secs => u.deadline) END,
+         due_at = CASE WHEN u.state IN ('queued', 'submitted') THEN now() + make_interval(secs => u.delay) END,
+         final_at = CASE WHEN u.state IN ('queued', 'submitted') THEN NULL ELSE now() END,
+         lease_owner = NULL
+       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::float8[],
+                   $9::float8[], $10::boolean[])
+            AS u(id, state, provider_id, raw_status, reason, cost, delay, deadline, uncount)
+       WHERE m.id = u.id AND m.state = 'queued' AND m.lease_owner = $1
+       RETURNING m.id, m.org_id, m.campaign_id, m.state, m.price_kopecks, m.reserved_kopecks, m.cost_kopecks`,
+      [
+        workerId,
+        col((r) => r.id),
+        col((r) => (r.kind === 'submitted' ? 'submitted' : r.kind === 'retry' ? 'queued' : r.state)),
+        col((r) => (r.kind === 'submitted' ? r.providerId : null)),
+        col((r) => r.rawStatus),
+        col((r) => (r.kind === 'submitted' ? null : r.reason)),
+        col((r) => (r.kind === 'submitted' ? r.costKopecks : null)),
+        col((r) => (r.kind === 'submitted' ? r.nextCheckSeconds : r.kind === 'retry' ? r.delaySeconds : 0)),
+        col((r) => (r.kind === 'submitted' ? r.deadlineSeconds : 0)),
+        col((r) => r.kind === 'retry' && !r.countAttempt),
+      ],
+    );
+    const accepted = rows.filter((r) => r.state === 'submitted');
+    const charged = await chargeAccepted(
+      tx,
+      accepted.map((r) => ({
+        messageId: r.id,
+        orgId: r.org_id,
+        campaignId: r.campaign_id,
+        priceKopecks: r.price_kopecks,
+        ownReservedKopecks: r.reserved_kopecks,
+        costKopecks: r.cost_kopecks ?? r.price_kopecks,
+      })),
+    );
+    // A single message's reservation is spent by its charge, or freed when it failed for good.
+    const singles = accepted.filter((r) => r.campaign_id === null && r.reserved_kopecks > 0).map((r) => r.id);
+    if (singles.length)
+      await tx.query('UPDATE messages SET reserved_kopecks = 0 WHERE id = ANY($1::bigint[])', [singles]);
+    for (const r of accepted) {
+      const cost = charged.get(r.id);
+      if (cost !== undefined && cost !== r.cost_kopecks) {
+        await tx.query('UPDATE messages SET cost_kopecks = $2 WHERE id = $1', [r.id, cost]);
+      }
+    }
+    const failedSingles = rows.filter(
+      (r) => r.campaign_id === null && r.state !== 'queued' && r.state !== 'submitted',
+    );
+    await releaseMessages(
+      tx,
+      failedSingles.map((r) => r.id),
+      'not sent',
+    );
+    return finalCampaigns(rows);
+  });
 }
 
 export interface StatusUpdate {

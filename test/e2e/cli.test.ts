@@ -53,6 +53,13 @@ test('without a server: organisations, users, keys and a send, each on its own',
   assert.match(key.stdout, /^vk_[A-Za-z0-9_-]{43}\n$/);
   assert.match((await runVestnik(['key', 'list'], env)).stdout, /^1\tvk_\S+…\toperator\tcrm\tactive$/m);
 
+  const broke = await runVestnik(['send', '--to', '8 (912) 345-67-89', '--text', 'Документы готовы'], env);
+  assert.equal(broke.code, 1);
+  assert.match(broke.stderr, /the message costs 0,30\u00a0₽ but the available balance is 0,00\u00a0₽/);
+  const topup = await runVestnik(['balance', 'topup', '--amount', '500', '--comment', 'счёт 17'], env);
+  assert.equal(topup.code, 0, topup.stderr);
+  assert.match(topup.stdout, /Topped up 500,00\u00a0₽; available now 500,00\u00a0₽/);
+
   const sent = await runVestnik(
     ['send', '--to', '8 (912) 345-67-89', '--text', 'Документы готовы', '--json'],
     env,
@@ -63,6 +70,28 @@ test('without a server: organisations, users, keys and a send, each on its own',
   assert.equal(message.state, 'submitted', 'the command sends it itself when no server runs');
   assert.match(message.providerMessageId, /^sbx-/);
   assert.equal(message.initiator, 'cli');
+  assert.equal(message.costKopecks, 30);
+
+  // Seed 001's report: 500,00 at the start of nothing, 500,00 bought, 0,30 spent, 499,70 left, 1 sent.
+  const today = new Date().toISOString().slice(0, 10);
+  const report = await runVestnik(['balance', 'report', '--from', today, '--to', today, '--csv'], env);
+  assert.equal(report.code, 0, report.stderr);
+  assert.equal(
+    report.stdout,
+    '\ufeffСумма на начало периода;Куплено сообщений;Стоимость отправленных сообщений;Остаток;Отправлено сообщений\r\n0,00;500,00;0,30;499,70;1\r\n',
+  );
+  const inspect = await runVestnik(
+    ['sms', 'inspect', '--translit'],
+    env,
+    30_000,
+    'Собрание СНТ «Берёзка» — 12 июня',
+  );
+  assert.deepEqual(JSON.parse(inspect.stdout), {
+    encoding: 'GSM-7',
+    characters: 36,
+    segments: 1,
+    parts: ['Sobraniye SNT "Beryozka" - 12 iyunya'],
+  });
 
   const bad = await runVestnik(['send', '--to', '8 (912) 34', '--text', 'x'], env);
   assert.equal(bad.code, 1);
@@ -81,6 +110,8 @@ test('while a server runs on the embedded database, commands go through it', {
   const env = await vestnikEnv({ VESTNIK_DEMO: '0' });
   const server = await startServer(env);
   assert.match(server.output(), /Owner's password \(shown once, change it\): \S+/);
+  assert.match(server.output(), /The balance is 0,00 ₽: top it up before sending SMS/);
+  assert.equal((await runVestnik(['balance', 'topup', '--amount', '10'], env)).code, 0);
 
   const key = await runVestnik(['key', 'create', '--name', 'via-server', '--role', 'admin'], env);
   assert.equal(key.code, 0, key.stderr);

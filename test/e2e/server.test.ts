@@ -71,8 +71,28 @@ test('a fresh server sends a campaign to the demo association and its new contac
     audience: { kind: 'all' },
   });
   assert.equal(campaign.status, 201);
+  const estimate = await api('GET', `/api/v1/campaigns/${campaign.body.id}/estimate?detail=3`);
+  assert.equal(estimate.status, 200);
+  assert.equal(estimate.body.messages, withPhone);
+  assert.deepEqual(estimate.body.excludedByReason, { no_address: 1 });
+  assert.equal(
+    estimate.body.balance.availableKopecks,
+    1000_00,
+    'the demo association starts with 1 000 roubles',
+  );
+  assert.equal(
+    estimate.body.costKopecks,
+    estimate.body.segments.total * 30,
+    '0.30 roubles per segment by default',
+  );
+  assert.ok(estimate.body.fits);
   const launch = await api('POST', `/api/v1/campaigns/${campaign.body.id}/launch`);
-  assert.deepEqual(launch.body, { queued: withPhone, excluded: 1, completed: false });
+  assert.deepEqual(launch.body, {
+    queued: withPhone,
+    excluded: 1,
+    costKopecks: estimate.body.costKopecks,
+    completed: false,
+  });
 
   const started = Date.now();
   let report: any;
@@ -109,6 +129,25 @@ test('a fresh server sends a campaign to the demo association and its new contac
     'Уважаемый Пётр Ильич. Общая сумма начислений за ваши участки 0.00 руб., просроченная задолженность: 0.00 руб.',
   );
 
+  // Money: every delivered message charged its price once, the reservation released, the report adds up.
+  const balance = (await api('GET', '/api/v1/balance')).body;
+  assert.deepEqual(
+    { balance: balance.balanceKopecks, reserved: balance.reservedKopecks },
+    { balance: 1000_00 - estimate.body.costKopecks, reserved: 0 },
+  );
+  const today = new Date().toISOString().slice(0, 10);
+  const period = (await api('GET', `/api/v1/balance/report?from=${today}&to=${today}`)).body;
+  assert.deepEqual(
+    [
+      period.openingKopecks,
+      period.boughtKopecks,
+      period.spentKopecks,
+      period.closingKopecks,
+      period.messagesSent,
+    ],
+    [0, 1000_00, estimate.body.costKopecks, 1000_00 - estimate.body.costKopecks, withPhone],
+  );
+
   const login = await fetch(`${server.url}/api/v1/auth/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
@@ -119,7 +158,7 @@ test('a fresh server sends a campaign to the demo association and its new contac
 
   t.diagnostic(
     `e2e on ${TEST_ENGINE}: ${total} contacts, campaign ${campaign.body.id} queued ${launch.body.queued}, ` +
-      `excluded ${launch.body.excluded}; completed in ${((Date.now() - started) / 1000).toFixed(1)} s with ${JSON.stringify(report.counts)}`,
+      `excluded ${launch.body.excluded}, cost ${estimate.body.cost}; completed in ${((Date.now() - started) / 1000).toFixed(1)} s with ${JSON.stringify(report.counts)}`,
   );
   assert.equal(await server.stop(), 0, `the server stops cleanly on SIGTERM:\n${server.output()}`);
 

@@ -8,6 +8,7 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import { GatewayPool } from '../../src/dispatch/gatewayPool.ts';
 import { createApiKey } from '../../src/services/accounts.ts';
 import type { Db } from '../../src/store/db.ts';
+import { topUp } from '../../src/store/ledger.ts';
 import { createOrg } from '../../src/store/orgs.ts';
 import { openTestDb } from './db.ts';
 
@@ -30,8 +31,8 @@ export interface TestApi {
   org: TestOrg;
   app: Awaited<ReturnType<typeof buildServer>>;
   gateways: GatewayPool;
-  /** Another organisation with its own owner key. */
-  addOrg(name: string): Promise<TestOrg>;
+  /** Another organisation with its own owner key and (unless 0) a balance of 1,000,000 roubles. */
+  addOrg(name: string, balanceKopecks?: number): Promise<TestOrg>;
   call<T = any>(
     method: string,
     url: string,
@@ -50,8 +51,9 @@ export async function createTestApi(): Promise<TestApi> {
     await app.close();
     await gateways.close();
   });
-  const addOrg = async (name: string): Promise<TestOrg> => {
+  const addOrg = async (name: string, balanceKopecks = 1_000_000_00): Promise<TestOrg> => {
     const org = await createOrg(db, name);
+    if (balanceKopecks > 0) await db.transaction((tx) => topUp(tx, org.id, balanceKopecks, 'test', 'test'));
     const k = await createApiKey(db, { orgId: org.id, name: 'test', role: 'owner', createdBy: null });
     if (!k.ok) throw new Error(k.problem.message);
     return { id: org.id, key: k.value.secret };

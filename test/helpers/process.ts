@@ -108,7 +108,8 @@ export async function startServer(env: Record<string, string>, timeoutMs = 60_00
       timeoutMs,
     );
     const check = () => {
-      if (/listening on http/.test(out)) {
+      // The banner's last line: everything above it has been printed.
+      if (/\n {2}Workers: +\d+/.test(out)) {
         clearTimeout(deadline);
         child.stdout!.off('data', check);
         resolve();

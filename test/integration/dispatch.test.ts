@@ -6,6 +6,7 @@ import { launchCampaign } from '../../src/dispatch/launch.ts';
 import { countMessagesByState, getCampaign, insertCampaign } from '../../src/store/campaigns.ts';
 import { insertContact } from '../../src/store/contacts.ts';
 import { listGateways, updateGatewaySettings } from '../../src/store/gateways.ts';
+import { topUp } from '../../src/store/ledger.ts';
 import { listCampaignMessages } from '../../src/store/messages.ts';
 import { insertObject } from '../../src/store/objects.ts';
 import { createOrg } from '../../src/store/orgs.ts';
@@ -14,6 +15,7 @@ import { openTestDb, waitFor } from '../helpers/db.ts';
 test('a campaign goes from launch to completed through the sandbox, by polling', async () => {
   const { db } = await openTestDb();
   const org = await createOrg(db, 'СНТ «Тест»');
+  await db.transaction((tx) => topUp(tx, org.id, 100_00, 'test', 'test'));
   const sms = (await listGateways(db, org.id)).find((g) => g.channel === 'sms')!;
   await updateGatewaySettings(db, org.id, sms.id, { deliveryDelayMs: 50, undeliveredRate: 0 });
   for (let i = 0; i < 25; i++) {
@@ -43,7 +45,7 @@ test('a campaign goes from launch to completed through the sandbox, by polling',
     'user:1',
   );
   const launched = await launchCampaign(db, org.id, campaign.id, 'user:1');
-  assert.deepEqual(launched, { ok: true, queued: 25, excluded: 1, completed: false });
+  assert.deepEqual(launched, { ok: true, queued: 25, excluded: 1, costKopecks: 25 * 30, completed: false });
   const again = await launchCampaign(db, org.id, campaign.id, 'user:1');
   assert.equal(again.ok, false);
 

@@ -25,7 +25,6 @@ type Schema = {
 
 test('organisation B sees and changes nothing of organisation A on any documented route', async () => {
   const api = await createTestApi();
-  const a = api.org;
   const b = await api.addOrg('Организация Б');
 
   // Organisation A's data, with markers that must never appear in B's responses.
@@ -71,6 +70,15 @@ test('organisation B sees and changes nothing of organisation A on any documente
     password: 'password-a-123',
   });
   assert.equal(user.status, 201, user.text);
+  const tariff = await api.call('PUT', '/api/v1/tariffs', {
+    channel: 'sms',
+    country: 'KZ',
+    priceKopecks: 4242,
+  });
+  assert.equal(tariff.status, 200, tariff.text);
+  const smsGateway = gateways.body.items.find((g: { channel: string }) => g.channel === 'sms');
+  const sender = await api.call('POST', '/api/v1/senders', { gatewayId: smsGateway.id, name: 'MarkerA' });
+  assert.equal(sender.status, 201, sender.text);
 
   const markers = [
     'МаркерА',
@@ -91,6 +99,8 @@ test('organisation B sees and changes nothing of organisation A on any documente
     keys: key.body.key.id,
     users: user.body.id,
     callbacks: gateways.body.items[0].id,
+    tariffs: tariff.body.id,
+    senders: sender.body.id,
   };
 
   const doc = (await api.call('GET', '/api/openapi.json', undefined, { key: null })).body;
@@ -108,11 +118,12 @@ test('organisation B sees and changes nothing of organisation A on any documente
     if (s.allOf) return Object.assign({}, ...s.allOf.map((x) => sample(x, name)));
     const type = Array.isArray(s.type) ? s.type.find((t) => t !== 'null') : s.type;
     if (/^contactIds?$/.test(name)) return type === 'array' ? [contact.body.id] : contact.body.id;
+    if (name === 'gatewayId') return smsGateway.id;
     switch (type) {
       case 'object': {
         const out: Record<string, unknown> = {};
         for (const [k, v] of Object.entries(s.properties ?? {})) {
-          if (s.required?.includes(k) || /contactIds?/.test(k)) out[k] = sample(v, k);
+          if (s.required?.includes(k) || /contactIds?|gatewayId/.test(k)) out[k] = sample(v, k);
         }
         return out;
       }
@@ -183,6 +194,8 @@ test('organisation B sees and changes nothing of organisation A on any documente
   assert.equal((await api.call('GET', `/api/v1/contacts/${contact.body.id}/objects`)).body.items.length, 1);
   assert.equal((await api.call('GET', `/api/v1/campaigns/${draft.body.id}`)).body.state, 'draft');
   assert.equal((await api.call('GET', `/api/v1/campaigns/${campaign.body.id}`)).body.state, 'sending');
+  assert.equal((await api.call('GET', '/api/v1/tariffs')).body.items[0].priceKopecks, 4242);
+  assert.equal((await api.call('GET', '/api/v1/senders')).body.items[0].state, 'requested');
   const keys = (await api.call('GET', '/api/v1/keys')).body.items;
   assert.equal(keys.find((k: { id: number }) => k.id === key.body.key.id).revokedAt, null);
   const history = await api.db.query<{ n: number }>(

@@ -44,6 +44,7 @@ function messages(n: number, firstId = 1): OutgoingMessage[] {
     channel: 'sms' as const,
     address: `+7912345${String(6000 + i)}`,
     subject: null,
+    sender: null,
     body: `Сообщение ${i}`,
   }));
 }

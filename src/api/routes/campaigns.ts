@@ -28,6 +28,7 @@ import {
   IdParams,
   Message,
   MessageStateSchema,
+  Nullable,
   Page,
 } from '../schemas.ts';
 import type { App, ServerDeps } from '../server.ts';
@@ -42,6 +43,12 @@ const CampaignBody = Type.Object(
     }),
     subject: Type.Optional(Type.String({ maxLength: 500, description: 'e-mail subject (Liquid)' })),
     audience: Audience,
+    sender: Type.Optional(
+      Nullable(Type.String({ maxLength: 11, description: 'SMS sender name, approved with the gateway' })),
+    ),
+    transliterate: Type.Optional(
+      Type.Boolean({ description: 'send Cyrillic as Latin letters (cheaper: GSM-7)' }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -159,7 +166,8 @@ export const campaignRoutes =
           tags,
           summary: 'Edit a draft campaign',
           params: IdParams,
-          body: Type.Partial(Type.Omit(CampaignBody, ['channel'])),
+          // Partial and Omit drop `additionalProperties: false`; an unknown field must still be refused.
+          body: Type.Partial(Type.Omit(CampaignBody, ['channel']), { additionalProperties: false }),
           response: { 200: Campaign, ...errorResponses, 409: errorResponses[400] },
         },
       },
@@ -183,11 +191,18 @@ export const campaignRoutes =
         config: { permission: 'campaigns.launch' },
         schema: {
           tags,
-          summary: 'Launch: resolve the audience, render and queue one message per recipient',
+          summary:
+            'Launch: render, price and queue one message per recipient, reserving the cost on the balance',
           params: IdParams,
           response: {
-            200: Type.Object({ queued: Type.Integer(), excluded: Type.Integer(), completed: Type.Boolean() }),
+            200: Type.Object({
+              queued: Type.Integer(),
+              excluded: Type.Integer(),
+              costKopecks: Type.Integer({ description: 'reserved on the balance' }),
+              completed: Type.Boolean(),
+            }),
             ...errorResponses,
+            402: errorResponses[400],
             409: errorResponses[400],
           },
         },
@@ -195,9 +210,12 @@ export const campaignRoutes =
       async (req) => {
         const p = who(req);
         const r = await launchCampaign(db, p.orgId, req.params.id, p.initiator);
-        if (!r.ok) throw new ApiError(r.code === 'not_found' ? 404 : 409, r.code, r.message);
+        if (!r.ok) {
+          const status = r.code === 'not_found' ? 404 : r.code === 'insufficient_balance' ? 402 : 409;
+          throw new ApiError(status, r.code, r.message, r.details);
+        }
         deps.dispatcher?.wake();
-        return { queued: r.queued, excluded: r.excluded, completed: r.completed };
+        return { queued: r.queued, excluded: r.excluded, costKopecks: r.costKopecks, completed: r.completed };
       },
     );
 

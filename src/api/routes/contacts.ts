@@ -262,13 +262,20 @@ export const contactRoutes =
           tags: ['objects'],
           summary: 'Change an object (number, amounts, attributes)',
           params: IdParams,
-          body: Type.Partial(Type.Omit(ObjectBody, ['kind'])),
-          response: { 200: ContactObject, ...errorResponses },
+          // Partial and Omit drop `additionalProperties: false`; an unknown field must still be refused.
+          body: Type.Partial(Type.Omit(ObjectBody, ['kind']), { additionalProperties: false }),
+          response: { 200: ContactObject, ...errorResponses, 409: errorResponses[400] },
         },
       },
       async (req) => {
         const o = await updateObject(db, who(req).orgId, req.params.id, req.body);
         if (!o) throw notFound(`object ${req.params.id}`);
+        if (o === 'number_taken')
+          throw new ApiError(
+            409,
+            'conflict',
+            `an object of this kind numbered ${req.body.number} exists already`,
+          );
         return o;
       },
     );

@@ -2,6 +2,7 @@
 
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
+import { formatRoubles } from '../../core/pricing.ts';
 import { sendSingle } from '../../services/messaging.ts';
 import { getMessage } from '../../store/messages.ts';
 import { who } from '../auth.ts';
@@ -35,10 +36,20 @@ export const messageRoutes =
               contactId: Type.Optional(Id),
               text: Type.String({ maxLength: 10_000 }),
               subject: Type.Optional(Type.String({ maxLength: 500 })),
+              sender: Type.Optional(
+                Type.String({ maxLength: 11, description: 'an approved SMS sender name' }),
+              ),
+              transliterate: Type.Optional(Type.Boolean({ description: 'send Cyrillic as Latin letters' })),
             },
             { additionalProperties: false },
           ),
-          response: { 201: Message, 200: Message, ...errorResponses, 422: errorResponses[400] },
+          response: {
+            201: Message,
+            200: Message,
+            ...errorResponses,
+            422: errorResponses[400],
+            402: errorResponses[400],
+          },
         },
       },
       async (req, reply) => {
@@ -49,12 +60,22 @@ export const messageRoutes =
           idempotencyKey: req.headers['idempotency-key'],
         });
         if (!r.ok) {
-          if ('conflict' in r)
+          if ('conflict' in r) {
             throw new ApiError(
               422,
               'idempotency_key_reused',
               'this Idempotency-Key was used with a different request',
             );
+          }
+          if ('insufficient' in r) {
+            const { costKopecks, availableKopecks } = r.insufficient;
+            throw new ApiError(
+              402,
+              'insufficient_balance',
+              `the message costs ${formatRoubles(costKopecks)} but the available balance is ${formatRoubles(availableKopecks)}`,
+              r.insufficient,
+            );
+          }
           throw invalid([r.problem]);
         }
         if (r.value.created) deps.dispatcher?.wake();

@@ -3,6 +3,7 @@
  * database with no server running), the command sends it itself before it returns.
  */
 import type { Command } from 'commander';
+import { formatRoubles } from '../../core/pricing.ts';
 import { CHANNELS, type Channel } from '../../core/states.ts';
 import { startDispatcher } from '../../dispatch/dispatcher.ts';
 import { GatewayPool } from '../../dispatch/gatewayPool.ts';
@@ -60,6 +61,12 @@ export function registerSendCommand(program: Command, rt: Runtime): void {
           if (!r.ok) {
             if ('conflict' in r)
               throw new CliError('--idempotency-key was used before for a different message');
+            if ('insufficient' in r) {
+              const { costKopecks, availableKopecks } = r.insufficient;
+              throw new CliError(
+                `the message costs ${formatRoubles(costKopecks)} but the available balance is ${formatRoubles(availableKopecks)} (see \`vestnik balance topup\`)`,
+              );
+            }
             throw new CliError(
               `--${r.problem.field === 'contactId' ? 'contact' : r.problem.field}: ${r.problem.message}`,
             );

@@ -1,6 +1,7 @@
 /** The long-running processes: `serve` (API + interface + workers), `worker`, and `migrate`. */
 import type { Command } from 'commander';
 import { startVestnik } from '../../app.ts';
+import { formatRoubles } from '../../core/pricing.ts';
 import { startDispatcher } from '../../dispatch/dispatcher.ts';
 import { GatewayPool } from '../../dispatch/gatewayPool.ts';
 import { migrate } from '../../store/migrate.ts';
@@ -31,9 +32,14 @@ export function registerServerCommands(program: Command, rt: Runtime): void {
         io.out(`Created organisation «${first.orgName}» (id ${first.orgId}) and its owner ${first.email}.`);
         if (first.generatedPassword)
           io.out(`Owner's password (shown once, change it): ${first.generatedPassword}`);
-        if (first.demo)
+        if (first.demo) {
           io.out(
-            `Demo data: ${first.demo.contacts} owners of ${first.demo.plots} plots (VESTNIK_DEMO=0 to skip).`,
+            `Demo data: ${first.demo.contacts} owners of ${first.demo.plots} plots and a balance of ` +
+              `${formatRoubles(first.demo.balanceKopecks)} (VESTNIK_DEMO=0 to skip).`,
+          );
+        } else
+          io.out(
+            'The balance is 0,00 ₽: top it up before sending SMS (`vestnik balance topup --amount 1000`).',
           );
       }
       io.out(`Vestnik is listening on ${running.url}`);

@@ -1,0 +1,183 @@
+/** Campaigns from the command line: create, estimate, launch, follow, cancel. */
+import type { Command } from 'commander';
+import { formatRoubles } from '../../core/pricing.ts';
+import { CHANNELS, type Channel } from '../../core/states.ts';
+import { launchCampaign } from '../../dispatch/launch.ts';
+import { checkTemplate } from '../../services/campaigns.ts';
+import { estimateCampaign } from '../../services/estimate.ts';
+import {
+  cancelCampaign,
+  countMessagesByState,
+  getCampaign,
+  insertCampaign,
+  listCampaigns,
+} from '../../store/campaigns.ts';
+import { missingContactIds } from '../../store/contacts.ts';
+import { CliError } from '../io.ts';
+import { printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
+
+const ORG = ['--org <id>', 'the organisation (default: the only one)'] as const;
+
+function ids(value: string): number[] {
+  const list = value
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
+  if (list.length === 0 || list.some((n) => !Number.isSafeInteger(n) || n < 1))
+    throw new CliError(`--contacts ${value}: give contact ids, e.g. 1,2,3`);
+  return list;
+}
+
+export function registerCampaignCommands(program: Command, rt: Runtime): void {
+  const { io } = rt;
+  const campaign = program.command('campaign').description('campaigns (SD-1)');
+
+  campaign
+    .command('create')
+    .description('create a draft campaign')
+    .requiredOption('--name <name>', 'what it is, for the list')
+    .requiredOption(
+      '--text <template>',
+      'the text, Liquid: "Уважаемый {{ contact.name }}, долг {{ debt }} руб."',
+    )
+    .option('--channel <channel>', CHANNELS.join(', '), 'sms')
+    .option('--subject <subject>', 'the e-mail subject')
+    .option('--contacts <ids>', 'only these contacts (default: all)')
+    .option('--sender <name>', 'an approved SMS sender name')
+    .option('--translit', 'send Cyrillic as Latin letters (GSM-7: 160 characters per SMS instead of 70)')
+    .option(...ORG)
+    .action(
+      async (o: {
+        name: string;
+        text: string;
+        channel: string;
+        subject?: string;
+        contacts?: string;
+        sender?: string;
+        translit?: boolean;
+        org?: string;
+      }) => {
+        if (!(CHANNELS as readonly string[]).includes(o.channel))
+          throw new CliError(`--channel ${o.channel}: use ${CHANNELS.join(', ')}`);
+        const problems = [
+          ...checkTemplate(o.text, '--text'),
+          ...(o.subject !== undefined ? checkTemplate(o.subject, '--subject') : []),
+        ];
+        if (o.channel === 'email' && o.subject === undefined)
+          problems.push({ field: '--subject', value: null, message: 'an e-mail campaign needs a subject' });
+        if (problems.length) throw new CliError(problems.map((p) => `${p.field}: ${p.message}`).join('\n'));
+        const c = await withDb(rt, 'campaign create', async (db) => {
+          const orgId = await resolveOrg(db, o.org);
+          const audience = o.contacts
+            ? { kind: 'contacts' as const, contactIds: ids(o.contacts) }
+            : { kind: 'all' as const };
+          if (audience.kind === 'contacts') {
+            const missing = await missingContactIds(db, orgId, audience.contactIds);
+            if (missing.length) throw new CliError(`--contacts: no such contacts: ${missing.join(', ')}`);
+          }
+          return insertCampaign(
+            db,
+            orgId,
+            {
+              name: o.name,
+              channel: o.channel as Channel,
+              textTemplate: o.text,
+              subject: o.subject ?? null,
+              audience,
+              sender: o.sender ?? null,
+              transliterate: o.translit ?? false,
+            },
+            'cli',
+          );
+        });
+        io.out(
+          `Created campaign ${c.id} «${c.name}» (draft). Next: vestnik campaign estimate ${c.id}; vestnik campaign launch ${c.id}`,
+        );
+      },
+    );
+
+  campaign
+    .command('list')
+    .description('campaigns, newest first')
+    .option('--limit <n>', 'how many', '20')
+    .option(...ORG)
+    .action(async (o: { limit: string; org?: string }) => {
+      const rows = await withDb(rt, 'campaign list', async (db) =>
+        listCampaigns(db, await resolveOrg(db, o.org), {
+          beforeId: Number.MAX_SAFE_INTEGER,
+          limit: Number(o.limit) || 20,
+        }),
+      );
+      for (const c of rows) io.out(`${c.id}\t${c.state}\t${c.channel}\t${c.name}`);
+    });
+
+  campaign
+    .command('estimate <id>')
+    .description('the cost before launch: messages, segments, money, and the balance to compare')
+    .option('--json', 'print JSON with the first recipients in detail')
+    .option(...ORG)
+    .action(async (id: string, o: { json?: boolean; org?: string }) => {
+      const r = await withDb(rt, 'campaign estimate', async (db) =>
+        estimateCampaign(db, await resolveOrg(db, o.org), Number(id), o.json ? 100 : 0),
+      );
+      if (!r.ok) throw new CliError(r.message);
+      const e = r.estimate;
+      if (o.json) return printJson(io, e);
+      io.out(`Campaign ${id}: ${e.messages} messages (${e.excluded} excluded), ${e.segments.total} segments`);
+      io.out(
+        `  Segments per message: min ${e.segments.min}, max ${e.segments.max}, average ${e.segments.average}`,
+      );
+      io.out(`  Cost:      ${formatRoubles(e.costKopecks)}`);
+      io.out(
+        `  Available: ${formatRoubles(e.balance.availableKopecks)}${e.fits ? '' : '  — not enough: top up first'}`,
+      );
+      for (const [reason, n] of Object.entries(e.excludedByReason)) io.out(`  Excluded (${reason}): ${n}`);
+    });
+
+  campaign
+    .command('launch <id>')
+    .description('render, price and queue every message, reserving the cost on the balance')
+    .option(...ORG)
+    .action(async (id: string, o: { org?: string }) => {
+      const r = await withDb(rt, 'campaign launch', async (db) =>
+        launchCampaign(db, await resolveOrg(db, o.org), Number(id), 'cli'),
+      );
+      if (!r.ok) throw new CliError(r.message);
+      rt.wake?.();
+      io.out(
+        `Launched campaign ${id}: ${r.queued} queued, ${r.excluded} excluded, ${formatRoubles(r.costKopecks)} reserved${r.completed ? '; nothing to send, completed' : ''}`,
+      );
+      if (!rt.serverDb && !rt.config.databaseUrl)
+        io.out('The messages go when the server runs: vestnik serve');
+    });
+
+  campaign
+    .command('show <id>')
+    .description('state and messages counted by state')
+    .option('--json', 'print JSON')
+    .option(...ORG)
+    .action(async (id: string, o: { json?: boolean; org?: string }) => {
+      const r = await withDb(rt, 'campaign show', async (db) => {
+        const orgId = await resolveOrg(db, o.org);
+        const c = await getCampaign(db, orgId, Number(id));
+        return c && { ...c, counts: await countMessagesByState(db, orgId, c.id) };
+      });
+      if (!r) throw new CliError(`no campaign ${id}`);
+      if (o.json) return printJson(io, r);
+      io.out(`Campaign ${r.id} «${r.name}»: ${r.state}`);
+      for (const [state, n] of Object.entries(r.counts)) io.out(`  ${state.padEnd(16)} ${n}`);
+    });
+
+  campaign
+    .command('cancel <id>')
+    .description('cancel: messages not yet sent are excluded and their money released')
+    .option(...ORG)
+    .action(async (id: string, o: { org?: string }) => {
+      const r = await withDb(rt, 'campaign cancel', async (db) =>
+        cancelCampaign(db, await resolveOrg(db, o.org), Number(id)),
+      );
+      if (r === 'not_found') throw new CliError(`no campaign ${id}`);
+      if (r === 'finished') throw new CliError(`campaign ${id} has finished already`);
+      io.out(`Cancelled campaign ${id}`);
+    });
+}
