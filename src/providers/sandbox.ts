@@ -34,6 +34,8 @@ export interface SandboxSettings {
   /** Send delivery reports to the callback URL as well. */
   callbacks: boolean;
   statusDeadlineSeconds: number;
+  /** Report this cost per accepted message, in kopecks, as gateways that bill per message do (-1: none). */
+  costKopecks: number;
 }
 
 const DEFAULTS: SandboxSettings = {
@@ -44,6 +46,7 @@ const DEFAULTS: SandboxSettings = {
   failRate: 0,
   callbacks: false,
   statusDeadlineSeconds: 3600,
+  costKopecks: -1,
 };
 
 export function sandboxSettings(raw: Record<string, unknown>): SandboxSettings {
@@ -55,6 +58,12 @@ export function sandboxSettings(raw: Record<string, unknown>): SandboxSettings {
     if (k === 'callbacks') {
       if (typeof value !== 'boolean') throw new GatewaySettingsError(key, 'callbacks must be true or false');
       out.callbacks = value;
+      continue;
+    }
+    if (k === 'costKopecks') {
+      if (!Number.isInteger(value) || (value as number) < -1)
+        throw new GatewaySettingsError(key, 'costKopecks must be a whole number ≥ 0 (or -1 for none)');
+      out.costKopecks = value as number;
       continue;
     }
     const isRate = k.endsWith('Rate');
@@ -132,7 +141,13 @@ export function createSandboxGateway(ctx: GatewayContext): Gateway {
           t.unref();
           timers.add(t);
         }
-        return { id: m.id, kind: 'accepted', providerId, rawStatus: 'ACCEPTED' };
+        return {
+          id: m.id,
+          kind: 'accepted',
+          providerId,
+          rawStatus: 'ACCEPTED',
+          ...(s.costKopecks >= 0 ? { costKopecks: s.costKopecks } : {}),
+        };
       });
     },
 

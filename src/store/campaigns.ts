@@ -207,10 +207,12 @@ export async function countMessagesByState(
  * comes back for a retry.
  */
 export async function cancelCampaign(
-  db: Queryable,
+  db: Db,
   orgId: number,
   id: number,
 ): Promise<'ok' | 'not_found' | 'finished'> {
+  // Separate statements, not one transaction: holding the campaign's lock while waiting on a
+  // worker's message rows could deadlock with that worker's charge, which locks the campaign.
   const { rows } = await db.query<{ state: CampaignState }>(
     `UPDATE campaigns SET state = 'cancelled', finished_at = now()
      WHERE org_id = $1 AND id = $2 AND state IN ('draft', 'sending') RETURNING state`,
@@ -218,6 +220,7 @@ export async function cancelCampaign(
   );
   if (!rows[0]) return (await getCampaign(db, orgId, id)) ? 'finished' : 'not_found';
   await excludeLeftovers(db, [id]);
+  await db.transaction((tx) => releaseCampaigns(tx, [id], 'campaign cancelled: unspent reservation'));
   return 'ok';
 }
 
