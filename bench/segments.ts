@@ -12,7 +12,8 @@ const TEMPLATES = [
   (i: number) => `Your documents for order #${i} are ready. Office hours 10:00-19:00.`,
   (i: number) => `Напоминаем: платёж по договору №${i} — ${i % 500}0,00 ₽ до 15.06 😊`,
   (i: number) => `Price {${i}} [special] ~ €${i % 100} | see ^ offer \\ details`,
-  (i: number) => `${'Общее собрание членов СНТ «Берёзка» состоится 12 июня в 11:00 у правления. '.repeat(1 + (i % 3))}`,
+  (i: number) =>
+    `${'Общее собрание членов СНТ «Берёзка» состоится 12 июня в 11:00 у правления. '.repeat(1 + (i % 3))}`,
   (i: number) => `Meeting of the garden association on June 12 at 11:00, plot ${i}. `.repeat(1 + (i % 4)),
 ];
 
@@ -22,7 +23,12 @@ let segments = 0;
 let t = performance.now();
 for (let i = 0; i < N; i++) segments += countSegments(texts[i]!).segments;
 let s = (performance.now() - t) / 1000;
-report('sms.segments.count', N / s, 'msg/s', `${N.toLocaleString('en')} messages, ${segments.toLocaleString('en')} segments, ${s.toFixed(2)} s`);
+report(
+  'sms.segments.count',
+  N / s,
+  'msg/s',
+  `${N.toLocaleString('en')} messages, ${segments.toLocaleString('en')} segments, ${s.toFixed(2)} s`,
+);
 
 let parts = 0;
 t = performance.now();
