@@ -19,6 +19,14 @@ export const VERSION: string = JSON.parse(
   fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8'),
 ).version;
 
+export function workerOptions(config: Config) {
+  return {
+    batchSize: config.batchSize,
+    leaseSeconds: config.leaseSeconds,
+    statusPollSeconds: config.statusPollSeconds,
+  };
+}
+
 export interface Running {
   url: string;
   db: Db;
@@ -43,6 +51,7 @@ export async function startVestnik(
         ? await startDispatcher(db, {
             workers: config.workers,
             gateways,
+            worker: workerOptions(config),
             onError: (err) => log(`dispatch: ${(err as Error).message}`),
           })
         : undefined;

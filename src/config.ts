@@ -20,6 +20,12 @@ export interface Config {
   readonly demo: boolean;
   /** Dispatch workers inside `vestnik serve` (0 disables them) and in `vestnik worker`. */
   readonly workers: number;
+  /** Messages a worker claims at a time (VESTNIK_BATCH_SIZE). */
+  readonly batchSize: number;
+  /** How long a claim holds a message before another worker may take it (VESTNIK_LEASE_SECONDS). */
+  readonly leaseSeconds: number;
+  /** Between status polls of a submitted message (VESTNIK_STATUS_POLL_SECONDS). */
+  readonly statusPollSeconds: number;
   readonly logLevel: string;
 }
 
@@ -64,6 +70,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     adminPassword: env.VESTNIK_ADMIN_PASSWORD || undefined,
     demo: boolVar(env, 'VESTNIK_DEMO', true),
     workers: intVar(env, 'VESTNIK_WORKERS', 2, 0, 64),
+    batchSize: intVar(env, 'VESTNIK_BATCH_SIZE', 500, 1, 10_000),
+    leaseSeconds: intVar(env, 'VESTNIK_LEASE_SECONDS', 60, 1, 3600),
+    statusPollSeconds: intVar(env, 'VESTNIK_STATUS_POLL_SECONDS', 5, 1, 3600),
     logLevel: env.VESTNIK_LOG_LEVEL?.trim() || 'info',
   });
 }

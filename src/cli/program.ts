@@ -4,6 +4,7 @@ import { VERSION } from '../app.ts';
 import { registerAccountCommands } from './commands/accounts.ts';
 import { registerBillingCommands } from './commands/billing.ts';
 import { registerCampaignCommands } from './commands/campaigns.ts';
+import { registerSandboxCommand } from './commands/sandbox.ts';
 import { registerSendCommand } from './commands/send.ts';
 import { registerServerCommands } from './commands/server.ts';
 import { CliError } from './io.ts';
@@ -13,7 +14,7 @@ import type { Runtime } from './runtime.ts';
  * Commands that always run in this process, never through a running server: the processes
  * themselves, and `sms`, which needs no database and may read standard input.
  */
-export const LOCAL_ONLY = new Set(['serve', 'worker', 'migrate', 'sms']);
+export const LOCAL_ONLY = new Set(['serve', 'worker', 'migrate', 'sms', 'sandbox']);
 
 export function createProgram(rt: Runtime): Command {
   const program = new Command('vestnik')
@@ -32,6 +33,7 @@ export function createProgram(rt: Runtime): Command {
   registerSendCommand(program, rt);
   registerBillingCommands(program, rt);
   registerCampaignCommands(program, rt);
+  registerSandboxCommand(program, rt);
   return program;
 }
 

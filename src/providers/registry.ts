@@ -1,7 +1,9 @@
 /** Gateway kinds by name. Adding a gateway: its file beside this one, and one line here. */
 import type { GatewayFactory } from './provider.ts';
 import { createSandboxGateway } from './sandbox.ts';
+import { createSandboxHttpGateway } from './sandboxHttp.ts';
 
 export const GATEWAY_KINDS: Record<string, GatewayFactory> = {
   sandbox: createSandboxGateway,
+  'sandbox-http': createSandboxHttpGateway,
 };

@@ -1,4 +1,5 @@
 /** An organisation's configured gateways. Credentials will live in `settings` (encrypted, later). */
+import crypto from 'node:crypto';
 import type { Channel } from '../core/states.ts';
 import type { Queryable } from './db.ts';
 
@@ -76,4 +77,19 @@ export async function updateGatewaySettings(
     [orgId, id, settings],
   );
   return rows[0] ? toGateway(rows[0]) : undefined;
+}
+
+/** Adds a gateway to the organisation (the lowest priority of its channel is the primary one). */
+export async function insertGateway(
+  db: Queryable,
+  orgId: number,
+  g: { name: string; kind: string; channel: Channel; priority: number; settings: Record<string, unknown> },
+): Promise<GatewayRow | 'name_taken'> {
+  const { rows } = await db.query<Row>(
+    `INSERT INTO gateways (org_id, name, kind, channel, priority, settings, callback_secret)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)
+     ON CONFLICT (org_id, name) DO NOTHING RETURNING *`,
+    [orgId, g.name, g.kind, g.channel, g.priority, g.settings, crypto.randomBytes(24).toString('base64url')],
+  );
+  return rows[0] ? toGateway(rows[0]) : 'name_taken';
 }

@@ -1,6 +1,6 @@
 /** The long-running processes: `serve` (API + interface + workers), `worker`, and `migrate`. */
 import type { Command } from 'commander';
-import { startVestnik } from '../../app.ts';
+import { startVestnik, workerOptions } from '../../app.ts';
 import { formatRoubles } from '../../core/pricing.ts';
 import { startDispatcher } from '../../dispatch/dispatcher.ts';
 import { GatewayPool } from '../../dispatch/gatewayPool.ts';
@@ -73,6 +73,7 @@ export function registerServerCommands(program: Command, rt: Runtime): void {
       const dispatcher = await startDispatcher(opened.db, {
         workers,
         gateways,
+        worker: workerOptions(config),
         onError: (err) => io.err(`dispatch: ${(err as Error).message}`),
       });
       io.out(`Vestnik worker running ${workers} worker(s): ${dispatcher.workerIds.join(', ')}`);
