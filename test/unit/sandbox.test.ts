@@ -19,6 +19,7 @@ const DEFAULTS = {
   failRate: 0,
   callbacks: false,
   statusDeadlineSeconds: 3600,
+  costKopecks: -1,
 };
 
 const SECRET = 'test-callback-secret';

@@ -1,0 +1,163 @@
+/**
+ * A CSV file as a stream of rows (AU-8): bytes → text (decode.ts, which also drops the BOM) →
+ * delimiter sniffed from the beginning (sniff.ts) → csv-parse → one row at a time, so a file of a
+ * million rows is never in memory: what is held is one text chunk and the records parsed from it.
+ *
+ * csv-parse runs with relaxed quotes (a quote inside an unquoted cell, `5" диск`, is a character,
+ * as Excel writes it) and relaxed column counts (a short row has empty trailing cells; a long one's
+ * extra cells go to `overflow`, and the row parser refuses them). Blank lines are kept as empty
+ * records, so row numbers stay those a spreadsheet shows; the row parser skips them.
+ *
+ * A quote that is never closed swallows the rest of the file into one cell; csv-parse stops there
+ * (at the end of the file, or after MAX_RECORD_SIZE), and that row comes out `broken` with the
+ * reason, after every row before it.
+ */
+import { type CsvError, parse } from 'csv-parse';
+import { createDecoder, decodeStream } from './decode.ts';
+import { tableHeaders } from './mapping.ts';
+import { type Delimiter, sniffDelimiter } from './sniff.ts';
+import { isEmptyRow, type SheetRow, sheetRow, type Table } from './table.ts';
+
+/** Text read before sniffing: enough for dozens of records, small enough not to matter. */
+const SNIFF_CHARS = 64 * 1024;
+const SNIFF_LINES = 20;
+/** One record larger than this is a quote left open, not a cell anyone meant. */
+const MAX_RECORD_SIZE = 1 << 20;
+
+type Parsed = { record: string[] } | { broken: string };
+
+/** Records of `text` as csv-parse reads them, the error (if any) last, after every good record. */
+async function* records(text: AsyncIterable<string>, delimiter: Delimiter): AsyncGenerator<Parsed> {
+  const queue: string[][] = [];
+  let failure: CsvError | null = null;
+  // Records are taken in on_record (and filtered out of the stream), so a parse error, which
+  // destroys the stream, cannot drop records still sitting in its buffer.
+  const parser = parse({
+    delimiter,
+    relax_quotes: true,
+    relax_column_count: true,
+    skip_empty_lines: false,
+    bom: false,
+    max_record_size: MAX_RECORD_SIZE,
+    on_record: (record: string[]) => {
+      queue.push(record);
+      return null;
+    },
+  });
+  parser.on('error', (e: CsvError) => {
+    failure ??= e;
+  });
+  parser.resume();
+  // The callbacks of write and end carry the parse error, so it is known before the next write.
+  const send = (chunk: string | null) =>
+    new Promise<void>((resolve) => {
+      const done = (err?: Error | null) => {
+        if (err) failure ??= err as CsvError;
+        resolve();
+      };
+      if (chunk === null) parser.end(done);
+      else parser.write(chunk, done);
+    });
+  try {
+    for await (const chunk of text) {
+      await send(chunk);
+      while (queue.length > 0) yield { record: queue.shift()! };
+      if (failure) break;
+    }
+    if (!failure) await send(null);
+    while (queue.length > 0) yield { record: queue.shift()! };
+    if (failure) yield { broken: explain(failure) };
+  } finally {
+    parser.destroy();
+  }
+}
+
+function explain(e: CsvError): string {
+  if (e.code === 'CSV_QUOTE_NOT_CLOSED' || e.code === 'CSV_MAX_RECORD_SIZE') {
+    return 'a quote opened in this row is never closed, so the rest of the file reads as one cell; close it or remove it';
+  }
+  return `the file cannot be read past this row: ${e.message}`;
+}
+
+/** Yields `head` first, then the rest of an iterator that was started to read it. */
+async function* resume(head: string, rest: AsyncIterator<string>): AsyncGenerator<string> {
+  try {
+    if (head) yield head;
+    for (let next = await rest.next(); !next.done; next = await rest.next()) yield next.value;
+  } finally {
+    await rest.return?.();
+  }
+}
+
+/**
+ * Opens a CSV file: reads as far as the header row, and returns the table whose rows() reads the
+ * rest. `source` is a Node Readable of bytes (or any async iterable of byte chunks).
+ */
+export async function openCsv(source: AsyncIterable<Uint8Array>): Promise<Table> {
+  const decoder = createDecoder();
+  const text = decodeStream(source, decoder)[Symbol.asyncIterator]();
+  let head = '';
+  let ended = false;
+  let lines = 0;
+  while (head.length < SNIFF_CHARS && lines < SNIFF_LINES) {
+    const next = await text.next();
+    if (next.done) {
+      ended = true;
+      break;
+    }
+    head += next.value;
+    lines = head.split('\n', SNIFF_LINES + 1).length - 1;
+  }
+  const delimiter = sniffDelimiter(head, ended);
+  const parsed = records(resume(head, text), delimiter);
+
+  let row = 0;
+  let headerRow = 0;
+  let headers: string[] = [];
+  let pending: SheetRow | null = null;
+  // The header is the first row that is not empty; rows above it are skipped.
+  for (let next = await parsed.next(); !next.done; next = await parsed.next()) {
+    row++;
+    if ('broken' in next.value) {
+      pending = { row, cells: {}, broken: next.value.broken };
+      break;
+    }
+    if (isEmptyRow(next.value.record)) continue;
+    headerRow = row;
+    headers = tableHeaders(next.value.record);
+    break;
+  }
+
+  async function* rows(): AsyncGenerator<SheetRow, void, undefined> {
+    try {
+      if (pending) {
+        yield pending;
+        return;
+      }
+      for await (const item of parsed) {
+        row++;
+        if ('broken' in item) {
+          yield { row, cells: sheetRow(row, headers, []).cells, broken: item.broken };
+          return;
+        }
+        yield sheetRow(row, headers, item.record);
+      }
+    } finally {
+      await parsed.return(undefined);
+    }
+  }
+
+  return {
+    format: 'csv',
+    headers,
+    headerRow,
+    delimiter,
+    get encoding() {
+      return decoder.encoding;
+    },
+    rows,
+    close: async () => {
+      await parsed.return(undefined);
+    },
+  };
+}
