@@ -49,6 +49,8 @@ export interface SandboxProvider {
   stats(): { requests: number; received: number; unique: number; duplicates: number };
   /** How many times each reference was received. */
   receivedByRef(): Map<string, number>;
+  /** What happened to each reference, in order: 'accepted' or 'rejected'. */
+  outcomesByRef(): Map<string, ('accepted' | 'rejected')[]>;
   close(): Promise<void>;
 }
 
@@ -68,6 +70,9 @@ export async function startSandboxProvider(
   const b: ProviderBehaviour = { ...DEFAULT_BEHAVIOUR, ...behaviour };
   const records = new Map<string, Record_>();
   const byRef = new Map<string, number>();
+  const outcomes = new Map<string, ('accepted' | 'rejected')[]>();
+  const note = (ref: string, o: 'accepted' | 'rejected') =>
+    outcomes.set(ref, [...(outcomes.get(ref) ?? []), o]);
   let requests = 0;
   let received = 0;
   let nextId = 1;
@@ -89,7 +94,11 @@ export async function startSandboxProvider(
         const results = body.messages.map((m) => {
           received++;
           byRef.set(m.ref, (byRef.get(m.ref) ?? 0) + 1);
-          if (random() < b.rejectRate) return { ref: m.ref, error: 'invalid number', permanent: true };
+          if (random() < b.rejectRate) {
+            note(m.ref, 'rejected');
+            return { ref: m.ref, error: 'invalid number', permanent: true };
+          }
+          note(m.ref, 'accepted');
           const id = `p-${nextId++}`;
           records.set(id, {
             final: random() < b.undeliveredRate ? 'undelivered' : 'delivered',
@@ -134,6 +143,7 @@ export async function startSandboxProvider(
       return { requests, received, unique: byRef.size, duplicates };
     },
     receivedByRef: () => byRef,
+    outcomesByRef: () => outcomes,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

@@ -1,0 +1,134 @@
+/**
+ * A gateway that fails 30 % of the time in every way a real one does — 5xx, throttling, an answer
+ * lost after the messages were accepted — and rejects some numbers for good: every message still
+ * reaches a final state, a permanent rejection is never retried, and each message is charged once
+ * at most. Runs on both databases (workers in this process, the provider over HTTP).
+ */
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { startDispatcher } from '../../src/dispatch/dispatcher.ts';
+import { GatewayPool } from '../../src/dispatch/gatewayPool.ts';
+import { launchCampaign } from '../../src/dispatch/launch.ts';
+import { startSandboxProvider } from '../../src/sandbox/provider.ts';
+import { getCampaign, insertCampaign } from '../../src/store/campaigns.ts';
+import { insertGateway } from '../../src/store/gateways.ts';
+import { getBalance, topUp } from '../../src/store/ledger.ts';
+import { createOrg } from '../../src/store/orgs.ts';
+import { openTestDb, waitFor } from '../helpers/db.ts';
+
+const N = 2000;
+
+test('30 % of sends fail (5xx, 429, lost answers) and 3 % are rejected: all final, permanent errors tried once', {
+  timeout: 120_000,
+}, async () => {
+  const { db } = await openTestDb();
+  const provider = await startSandboxProvider({
+    latencyMs: 5,
+    deliveryDelayMs: 50,
+    failRate: 0.1,
+    throttleRate: 0.1,
+    lostAnswerRate: 0.1,
+    rejectRate: 0.03,
+    undeliveredRate: 0.05,
+  });
+  const org = await createOrg(db, 'Ненадёжный шлюз');
+  await db.transaction((tx) => topUp(tx, org.id, N * 30, 'test', 'test'));
+  await insertGateway(db, org.id, {
+    name: 'flaky',
+    kind: 'sandbox-http',
+    channel: 'sms',
+    priority: -1,
+    settings: { url: provider.url, timeoutMs: 1000 },
+  });
+  await db.query(
+    `INSERT INTO contacts (org_id, first_name, phone) SELECT $1, 'C', '+7912' || lpad(g::text, 7, '0') FROM generate_series(1, $2) g`,
+    [org.id, N],
+  );
+  const campaign = await insertCampaign(
+    db,
+    org.id,
+    { name: 'flaky', channel: 'sms', textTemplate: 'Hello', audience: { kind: 'all' } },
+    'test',
+  );
+  assert.ok((await launchCampaign(db, org.id, campaign.id, 'test')).ok);
+
+  const gateways = new GatewayPool(db, 'http://127.0.0.1:1');
+  const dispatcher = await startDispatcher(db, {
+    workers: 2,
+    gateways,
+    idlePollMs: 20,
+    worker: {
+      batchSize: 100,
+      statusPollSeconds: 0.05,
+      retry: { maxAttempts: 30, baseSeconds: 0.02, maxSeconds: 0.2 },
+    },
+  });
+  try {
+    await waitFor(
+      async () => (await getCampaign(db, org.id, campaign.id))?.state === 'completed',
+      90_000,
+      'completion',
+    );
+  } finally {
+    await dispatcher.stop();
+    await gateways.close();
+    await provider.close();
+  }
+
+  const rows = await db.query<{
+    id: number;
+    state: string;
+    attempts: number;
+    reason: string | null;
+    cost_kopecks: number | null;
+  }>('SELECT id, state, attempts, reason, cost_kopecks FROM messages WHERE campaign_id = $1', [campaign.id]);
+  const counts: Record<string, number> = {};
+  for (const r of rows.rows) counts[r.state] = (counts[r.state] ?? 0) + 1;
+  assert.equal(rows.rows.length, N);
+  assert.deepEqual(
+    Object.keys(counts).sort(),
+    Object.keys(counts)
+      .filter((s) => ['delivered', 'undelivered', 'rejected'].includes(s))
+      .sort(),
+    JSON.stringify(counts),
+  );
+
+  // A permanent rejection is the last thing the provider ever saw of that message.
+  const outcomes = provider.outcomesByRef();
+  let rejectedOnce = 0;
+  for (const r of rows.rows) {
+    const seen = outcomes.get(String(r.id)) ?? [];
+    if (r.state === 'rejected') {
+      assert.equal(r.reason, 'invalid number', `message ${r.id}: ${r.reason}`);
+      assert.deepEqual(
+        seen.filter((o) => o === 'rejected'),
+        ['rejected'],
+        `message ${r.id} was rejected ${seen.length} times`,
+      );
+      assert.equal(seen.at(-1), 'rejected');
+      rejectedOnce++;
+    } else {
+      assert.ok(
+        seen.includes('accepted'),
+        `message ${r.id} is ${r.state} but the provider never accepted it`,
+      );
+      assert.equal(r.cost_kopecks, 30);
+    }
+  }
+  const charges = await db.query<{ n: number; d: number }>(
+    "SELECT count(*)::int AS n, count(DISTINCT message_id)::int AS d FROM ledger WHERE org_id = $1 AND kind = 'charge'",
+    [org.id],
+  );
+  assert.deepEqual(charges.rows[0], { n: N - rejectedOnce, d: N - rejectedOnce });
+  assert.deepEqual(await getBalance(db, org.id), {
+    balanceKopecks: rejectedOnce * 30,
+    reservedKopecks: 0,
+    availableKopecks: rejectedOnce * 30,
+  });
+  const stats = provider.stats();
+  const retried = rows.rows.filter((r) => r.attempts > 1).length;
+  console.log(
+    `# ${N} messages through a flaky provider on ${db.kind}: ${JSON.stringify(counts)}; ${provider.stats().requests} requests, ` +
+      `${retried} messages retried, ${stats.duplicates} duplicates (answers lost after acceptance), ${rejectedOnce} rejected once`,
+  );
+});
