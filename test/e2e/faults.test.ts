@@ -58,7 +58,7 @@ test('30 % of sends fail (5xx, 429, lost answers) and 3 % are rejected: all fina
     gateways,
     idlePollMs: 20,
     worker: {
-      batchSize: 100,
+      batchSize: 25,
       statusPollSeconds: 0.05,
       retry: { maxAttempts: 30, baseSeconds: 0.02, maxSeconds: 0.2 },
     },
