@@ -38,6 +38,8 @@ export const DEFAULT_BEHAVIOUR: ProviderBehaviour = {
   undeliveredRate: 0,
 };
 
+type Outcome = 'accepted' | 'rejected' | 'lost';
+
 interface Record_ {
   final: 'delivered' | 'undelivered';
   at: number;
@@ -49,8 +51,11 @@ export interface SandboxProvider {
   stats(): { requests: number; received: number; unique: number; duplicates: number };
   /** How many times each reference was received. */
   receivedByRef(): Map<string, number>;
-  /** What happened to each reference, in order: 'accepted' or 'rejected'. */
-  outcomesByRef(): Map<string, ('accepted' | 'rejected')[]>;
+  /**
+   * What the client was told about each reference, in order: 'accepted' or 'rejected', or 'lost'
+   * when the provider acted on it but the answer never reached the client.
+   */
+  outcomesByRef(): Map<string, Outcome[]>;
   close(): Promise<void>;
 }
 
@@ -70,9 +75,8 @@ export async function startSandboxProvider(
   const b: ProviderBehaviour = { ...DEFAULT_BEHAVIOUR, ...behaviour };
   const records = new Map<string, Record_>();
   const byRef = new Map<string, number>();
-  const outcomes = new Map<string, ('accepted' | 'rejected')[]>();
-  const note = (ref: string, o: 'accepted' | 'rejected') =>
-    outcomes.set(ref, [...(outcomes.get(ref) ?? []), o]);
+  const outcomes = new Map<string, Outcome[]>();
+  const note = (ref: string, o: Outcome) => outcomes.set(ref, [...(outcomes.get(ref) ?? []), o]);
   let requests = 0;
   let received = 0;
   let nextId = 1;
@@ -95,10 +99,8 @@ export async function startSandboxProvider(
           received++;
           byRef.set(m.ref, (byRef.get(m.ref) ?? 0) + 1);
           if (random() < b.rejectRate) {
-            note(m.ref, 'rejected');
             return { ref: m.ref, error: 'invalid number', permanent: true };
           }
-          note(m.ref, 'accepted');
           const id = `p-${nextId++}`;
           records.set(id, {
             final: random() < b.undeliveredRate ? 'undelivered' : 'delivered',
@@ -107,7 +109,9 @@ export async function startSandboxProvider(
           return { ref: m.ref, id };
         });
         // Accepted, but the answer is lost on the way back: the client times out.
-        if (random() < b.lostAnswerRate) {
+        const lost = random() < b.lostAnswerRate;
+        for (const r of results) note(r.ref, lost ? 'lost' : 'id' in r ? 'accepted' : 'rejected');
+        if (lost) {
           req.socket.destroy();
           return;
         }

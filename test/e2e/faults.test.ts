@@ -93,24 +93,29 @@ test('30 % of sends fail (5xx, 429, lost answers) and 3 % are rejected: all fina
     JSON.stringify(counts),
   );
 
-  // A permanent rejection is the last thing the provider ever saw of that message.
+  // Once Vestnik is told «rejected for good», it never sends that message again. (A rejection whose
+  // answer was lost on the way is unknown to Vestnik, which rightly tries again.)
   const outcomes = provider.outcomesByRef();
   let rejectedOnce = 0;
   for (const r of rows.rows) {
-    const seen = outcomes.get(String(r.id)) ?? [];
+    const told = outcomes.get(String(r.id)) ?? [];
     if (r.state === 'rejected') {
       assert.equal(r.reason, 'invalid number', `message ${r.id}: ${r.reason}`);
       assert.deepEqual(
-        seen.filter((o) => o === 'rejected'),
+        told.filter((o) => o === 'rejected'),
         ['rejected'],
-        `message ${r.id} was rejected ${seen.length} times`,
+        `message ${r.id}: ${told.join(', ')}`,
       );
-      assert.equal(seen.at(-1), 'rejected');
+      assert.equal(
+        told.at(-1),
+        'rejected',
+        `message ${r.id} was sent again after its rejection: ${told.join(', ')}`,
+      );
       rejectedOnce++;
     } else {
       assert.ok(
-        seen.includes('accepted'),
-        `message ${r.id} is ${r.state} but the provider never accepted it`,
+        told.some((o) => o !== 'rejected'),
+        `message ${r.id} is ${r.state} but the provider never took it`,
       );
       assert.equal(r.cost_kopecks, 30);
     }
