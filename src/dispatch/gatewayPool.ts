@@ -11,6 +11,7 @@ import { getGatewayById } from '../store/gateways.ts';
 
 interface Entry {
   gateway: Gateway;
+  ratePerSecond: number | null;
   loadedAt: number;
 }
 
@@ -24,8 +25,17 @@ export class GatewayPool {
   ) {}
 
   async get(gatewayId: number): Promise<Gateway> {
+    return (await this.entry(gatewayId)).gateway;
+  }
+
+  /** The gateway's shared rate limit (messages per second), or null. */
+  async rateOf(gatewayId: number): Promise<number | null> {
+    return (await this.entry(gatewayId)).ratePerSecond;
+  }
+
+  private async entry(gatewayId: number): Promise<Entry> {
     const cached = this.entries.get(gatewayId);
-    if (cached && Date.now() - cached.loadedAt < this.ttlMs) return cached.gateway;
+    if (cached && Date.now() - cached.loadedAt < this.ttlMs) return cached;
     const row = await getGatewayById(this.db, gatewayId);
     if (!row) throw new Error(`gateway ${gatewayId} does not exist`);
     const factory = GATEWAY_KINDS[row.kind];
@@ -39,8 +49,9 @@ export class GatewayPool {
       callbackSecret: row.callbackSecret,
     });
     if (cached) await cached.gateway.close?.();
-    this.entries.set(gatewayId, { gateway, loadedAt: Date.now() });
-    return gateway;
+    const entry = { gateway, ratePerSecond: row.ratePerSecond, loadedAt: Date.now() };
+    this.entries.set(gatewayId, entry);
+    return entry;
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,7 @@ import {
   type SendResultRow,
   scheduleNextCheck,
 } from '../store/queue.ts';
+import { takeTokens } from '../store/rateLimits.ts';
 import type { GatewayPool } from './gatewayPool.ts';
 
 export interface WorkerOptions {
@@ -81,14 +82,42 @@ export class DispatchWorker {
         }
         continue;
       }
-      for (let i = 0; i < messages.length; i += gateway.capabilities.batchSize) {
-        const chunk = messages.slice(i, i + gateway.capabilities.batchSize);
+      const { now, later } = await this.withinRate(gatewayId, messages);
+      results.push(...later);
+      for (let i = 0; i < now.length; i += gateway.capabilities.batchSize) {
+        const chunk = now.slice(i, i + gateway.capabilities.batchSize);
         results.push(...(await this.sendChunk(gateway, chunk)));
       }
     }
     const done = await recordSendResults(this.db, o.id, results);
     if (done.length) await completeFinishedCampaigns(this.db, done);
     return claimed.length;
+  }
+
+  /**
+   * Splits a gateway's claimed messages into those its shared token bucket lets go now and the rest,
+   * which go back to the queue spread over the coming seconds — one token's interval apart — so the
+   * next claims find them roughly when their tokens are there, instead of all at once.
+   */
+  private async withinRate(
+    gatewayId: number,
+    messages: ClaimedMessage[],
+  ): Promise<{ now: ClaimedMessage[]; later: SendResultRow[] }> {
+    const rate = await this.gateways.rateOf(gatewayId);
+    if (!rate) return { now: messages, later: [] };
+    const burst = Math.max(1, rate / 10);
+    const take = await takeTokens(this.db, `gateway:${gatewayId}`, messages.length, rate, burst);
+    const later = messages.slice(take.granted).map(
+      (m, k): SendResultRow => ({
+        id: m.id,
+        kind: 'retry',
+        rawStatus: null,
+        reason: `waiting for the gateway's rate limit (${rate}/s)`,
+        delaySeconds: take.nextInSeconds + k / rate,
+        countAttempt: false,
+      }),
+    );
+    return { now: messages.slice(0, take.granted), later };
   }
 
   private async sendChunk(gateway: Gateway, chunk: ClaimedMessage[]): Promise<SendResultRow[]> {

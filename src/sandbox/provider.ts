@@ -56,6 +56,8 @@ export interface SandboxProvider {
    * when the provider acted on it but the answer never reached the client.
    */
   outcomesByRef(): Map<string, Outcome[]>;
+  /** When each message arrived (ms since the epoch), in arrival order. */
+  arrivals(): number[];
   close(): Promise<void>;
 }
 
@@ -79,6 +81,7 @@ export async function startSandboxProvider(
   const note = (ref: string, o: Outcome) => outcomes.set(ref, [...(outcomes.get(ref) ?? []), o]);
   let requests = 0;
   let received = 0;
+  const arrivals: number[] = [];
   let nextId = 1;
 
   const server = http.createServer(async (req, res) => {
@@ -97,6 +100,7 @@ export async function startSandboxProvider(
         if (random() < b.throttleRate) return reply(429, { error: 'throttled', retryAfterMs: 200 });
         const results = body.messages.map((m) => {
           received++;
+          arrivals.push(Date.now());
           byRef.set(m.ref, (byRef.get(m.ref) ?? 0) + 1);
           if (random() < b.rejectRate) {
             return { ref: m.ref, error: 'invalid number', permanent: true };
@@ -148,6 +152,7 @@ export async function startSandboxProvider(
     },
     receivedByRef: () => byRef,
     outcomesByRef: () => outcomes,
+    arrivals: () => arrivals,
     close: () =>
       new Promise((resolve) => {
         server.closeAllConnections();

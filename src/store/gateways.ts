@@ -13,6 +13,8 @@ export interface GatewayRow {
   settings: Record<string, unknown>;
   callbackSecret: string;
   enabled: boolean;
+  /** Messages per second this gateway may be sent, shared by all workers; null for no limit. */
+  ratePerSecond: number | null;
 }
 
 interface Row {
@@ -25,6 +27,7 @@ interface Row {
   settings: Record<string, unknown>;
   callback_secret: string;
   enabled: boolean;
+  rate_per_second: number | null;
 }
 
 const toGateway = (r: Row): GatewayRow => ({
@@ -37,6 +40,7 @@ const toGateway = (r: Row): GatewayRow => ({
   settings: r.settings,
   callbackSecret: r.callback_secret,
   enabled: r.enabled,
+  ratePerSecond: r.rate_per_second,
 });
 
 export async function listGateways(db: Queryable, orgId: number): Promise<GatewayRow[]> {
@@ -83,13 +87,29 @@ export async function updateGatewaySettings(
 export async function insertGateway(
   db: Queryable,
   orgId: number,
-  g: { name: string; kind: string; channel: Channel; priority: number; settings: Record<string, unknown> },
+  g: {
+    name: string;
+    kind: string;
+    channel: Channel;
+    priority: number;
+    settings: Record<string, unknown>;
+    ratePerSecond?: number | null;
+  },
 ): Promise<GatewayRow | 'name_taken'> {
   const { rows } = await db.query<Row>(
-    `INSERT INTO gateways (org_id, name, kind, channel, priority, settings, callback_secret)
-     VALUES ($1, $2, $3, $4, $5, $6, $7)
+    `INSERT INTO gateways (org_id, name, kind, channel, priority, settings, callback_secret, rate_per_second)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (org_id, name) DO NOTHING RETURNING *`,
-    [orgId, g.name, g.kind, g.channel, g.priority, g.settings, crypto.randomBytes(24).toString('base64url')],
+    [
+      orgId,
+      g.name,
+      g.kind,
+      g.channel,
+      g.priority,
+      g.settings,
+      crypto.randomBytes(24).toString('base64url'),
+      g.ratePerSecond ?? null,
+    ],
   );
   return rows[0] ? toGateway(rows[0]) : 'name_taken';
 }
