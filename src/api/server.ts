@@ -17,6 +17,7 @@ import { authRoutes } from './routes/auth.ts';
 import { billingRoutes } from './routes/billing.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { contactRoutes } from './routes/contacts.ts';
+import { controlRoutes } from './routes/control.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
 import { internalRoutes } from './routes/internal.ts';
 import { messageRoutes } from './routes/messages.ts';
@@ -145,6 +146,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   await app.register(messageRoutes(deps));
   await app.register(gatewayRoutes(deps));
   await app.register(billingRoutes(deps));
+  await app.register(controlRoutes(deps));
   if (deps.localToken) await app.register(internalRoutes(deps));
   return app;
 }

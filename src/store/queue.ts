@@ -135,7 +135,11 @@ export async function recordSendResults(
          attempts = m.attempts - CASE WHEN u.uncount THEN 1 ELSE 0 END,
          submitted_at = CASE WHEN u.state = 'submitted' THEN now() ELSE m.submitted_at END,
          status_deadline = CASE WHEN u.state = 'submitted' THEN now() + make_interval(secs => u.deadline) END,
-         due_at = CASE WHEN u.state IN ('queued', 'submitted') THEN now() + make_interval(secs => u.delay) END,
+         -- A retry of a paused campaign's message is parked until the campaign resumes.
+         due_at = CASE
+           WHEN u.state = 'queued' AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = m.campaign_id AND c.state = 'paused')
+             THEN NULL
+           WHEN u.state IN ('queued', 'submitted') THEN now() + make_interval(secs => u.delay) END,
          final_at = CASE WHEN u.state IN ('queued', 'submitted') THEN NULL ELSE now() END,
          lease_owner = NULL
        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::float8[],
