@@ -18,6 +18,7 @@ import { billingRoutes } from './routes/billing.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { controlRoutes } from './routes/control.ts';
+import { templateRoutes } from './routes/templates.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
 import { internalRoutes } from './routes/internal.ts';
 import { messageRoutes } from './routes/messages.ts';
@@ -147,6 +148,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   await app.register(gatewayRoutes(deps));
   await app.register(billingRoutes(deps));
   await app.register(controlRoutes(deps));
+  await app.register(templateRoutes(deps));
   if (deps.localToken) await app.register(internalRoutes(deps));
   return app;
 }

@@ -5,6 +5,7 @@ import { registerAccountCommands } from './commands/accounts.ts';
 import { registerBillingCommands } from './commands/billing.ts';
 import { registerCampaignCommands } from './commands/campaigns.ts';
 import { registerSandboxCommand } from './commands/sandbox.ts';
+import { registerTemplateCommands } from './commands/templates.ts';
 import { registerSendCommand } from './commands/send.ts';
 import { registerServerCommands } from './commands/server.ts';
 import { CliError } from './io.ts';
@@ -34,6 +35,7 @@ export function createProgram(rt: Runtime): Command {
   registerBillingCommands(program, rt);
   registerCampaignCommands(program, rt);
   registerSandboxCommand(program, rt);
+  registerTemplateCommands(program, rt);
   return program;
 }
 

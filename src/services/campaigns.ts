@@ -1,30 +1,33 @@
-/** Checks on a campaign's content before it is saved, shared by the API and the command line. */
-
+/**
+ * Checks on a campaign's content before it is saved, shared by the API and the command line (CT-1,
+ * CT-2): the seeds' placeholders (`%name`, `#FAM#`, …) are translated to Liquid on save, and the
+ * stored template is checked statically — syntax, unknown variables and filters — with the line and
+ * column of each problem in the template as stored.
+ */
 import type { FieldProblem } from '../core/result.ts';
-import { compileTemplate, renderTemplate } from '../core/templates/render.ts';
-import { buildScope } from '../core/templates/scope.ts';
+import type { Channel } from '../core/states.ts';
+import { translateAliases } from '../core/templates/aliases.ts';
+import { validateTemplate } from '../core/templates/validate.ts';
 
-/** A contact with every standard field filled, to find unknown variables before launch (CT-2). */
-const SAMPLE = buildScope(
-  {
-    id: 1,
-    last_name: 'Иванов',
-    first_name: 'Иван',
-    middle_name: 'Иванович',
-    phone: '+79120000000',
-    email: 'a@example.ru',
-    attributes: {},
-  },
-  [{ kind: 'plot', number: '1', charges_kopecks: 0, debt_kopecks: 0 }],
-  { name: 'Организация' },
-);
+export interface TemplateProblem extends FieldProblem {
+  code: string;
+  line?: number;
+  column?: number;
+}
 
-export function checkTemplate(source: string, field: string): FieldProblem[] {
-  if (source.trim() === '') return [{ field, value: source, message: 'is empty' }];
-  const compiled = compileTemplate(source, field);
-  if (!compiled.ok) return [compiled.problem];
-  const rendered = renderTemplate(compiled.value, SAMPLE, field);
-  // Custom attributes differ per contact, so only they may be missing from the sample.
-  if (!rendered.ok && !/contact\.attributes\./.test(rendered.problem.message)) return [rendered.problem];
-  return [];
+/** The template as it will be stored: the seeds' placeholders as Liquid. */
+export function storedTemplate(source: string): string {
+  return translateAliases(source);
+}
+
+export function checkTemplate(source: string, field: string, channel?: Channel): TemplateProblem[] {
+  if (source.trim() === '') return [{ field, value: source, message: 'is empty', code: 'empty' }];
+  return validateTemplate(storedTemplate(source), channel ? { channel } : {}).map((i) => ({
+    field,
+    value: source,
+    code: i.code,
+    line: i.line,
+    column: i.column,
+    message: `line ${i.line}, column ${i.column}: ${i.message}`,
+  }));
 }

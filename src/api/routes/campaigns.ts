@@ -4,7 +4,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import type { FieldProblem } from '../../core/result.ts';
 import { launchCampaign } from '../../dispatch/launch.ts';
-import { checkTemplate } from '../../services/campaigns.ts';
+import { checkTemplate, storedTemplate } from '../../services/campaigns.ts';
 import {
   type Audience as AudienceValue,
   cancelCampaign,
@@ -88,6 +88,15 @@ function contentProblems(body: {
   return problems;
 }
 
+/** The seeds' placeholders in the texts become Liquid on save (CT-1). */
+function withStoredTemplates<T extends { textTemplate?: string; subject?: string | null }>(body: T): T {
+  return {
+    ...body,
+    ...(body.textTemplate !== undefined ? { textTemplate: storedTemplate(body.textTemplate) } : {}),
+    ...(typeof body.subject === 'string' ? { subject: storedTemplate(body.subject) } : {}),
+  };
+}
+
 export const campaignRoutes =
   (deps: ServerDeps): FastifyPluginAsync =>
   async (fastify) => {
@@ -136,7 +145,7 @@ export const campaignRoutes =
           ...(await audienceProblems(db, p.orgId, req.body.audience)),
         ];
         if (problems.length) throw invalid(problems);
-        return reply.status(201).send(await insertCampaign(db, p.orgId, req.body, p.initiator));
+        return reply.status(201).send(await insertCampaign(db, p.orgId, withStoredTemplates(req.body), p.initiator));
       },
     );
 
@@ -178,7 +187,7 @@ export const campaignRoutes =
           ...(await audienceProblems(db, orgId, req.body.audience)),
         ];
         if (problems.length) throw invalid(problems);
-        const r = await updateDraftCampaign(db, orgId, req.params.id, req.body);
+        const r = await updateDraftCampaign(db, orgId, req.params.id, withStoredTemplates(req.body));
         if (r === 'not_found') throw notFound(`campaign ${req.params.id}`);
         if (r === 'not_draft') throw new ApiError(409, 'not_draft', 'only a draft campaign can be edited');
         return r;

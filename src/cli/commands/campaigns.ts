@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { formatRoubles } from '../../core/pricing.ts';
 import { CHANNELS, type Channel } from '../../core/states.ts';
 import { launchCampaign } from '../../dispatch/launch.ts';
-import { checkTemplate } from '../../services/campaigns.ts';
+import { checkTemplate, storedTemplate } from '../../services/campaigns.ts';
 import { estimateCampaign } from '../../services/estimate.ts';
 import {
   cancelCampaign,
@@ -64,7 +64,7 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
           ...(o.subject !== undefined ? checkTemplate(o.subject, '--subject') : []),
         ];
         if (o.channel === 'email' && o.subject === undefined)
-          problems.push({ field: '--subject', value: null, message: 'an e-mail campaign needs a subject' });
+          problems.push({ field: '--subject', value: null, message: 'an e-mail campaign needs a subject', code: 'required' });
         if (problems.length) throw new CliError(problems.map((p) => `${p.field}: ${p.message}`).join('\n'));
         const c = await withDb(rt, 'campaign create', async (db) => {
           const orgId = await resolveOrg(db, o.org);
@@ -81,8 +81,8 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
             {
               name: o.name,
               channel: o.channel as Channel,
-              textTemplate: o.text,
-              subject: o.subject ?? null,
+              textTemplate: storedTemplate(o.text),
+              subject: o.subject === undefined ? null : storedTemplate(o.subject),
               audience,
               sender: o.sender ?? null,
               transliterate: o.translit ?? false,
