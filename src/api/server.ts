@@ -18,11 +18,11 @@ import { billingRoutes } from './routes/billing.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { controlRoutes } from './routes/control.ts';
-import { templateRoutes } from './routes/templates.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
 import { internalRoutes } from './routes/internal.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { systemRoutes } from './routes/system.ts';
+import { templateRoutes } from './routes/templates.ts';
 import { userRoutes } from './routes/users.ts';
 import { ErrorBody } from './schemas.ts';
 

@@ -5,9 +5,9 @@ import { registerAccountCommands } from './commands/accounts.ts';
 import { registerBillingCommands } from './commands/billing.ts';
 import { registerCampaignCommands } from './commands/campaigns.ts';
 import { registerSandboxCommand } from './commands/sandbox.ts';
-import { registerTemplateCommands } from './commands/templates.ts';
 import { registerSendCommand } from './commands/send.ts';
 import { registerServerCommands } from './commands/server.ts';
+import { registerTemplateCommands } from './commands/templates.ts';
 import { CliError } from './io.ts';
 import type { Runtime } from './runtime.ts';
 

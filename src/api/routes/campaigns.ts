@@ -145,7 +145,9 @@ export const campaignRoutes =
           ...(await audienceProblems(db, p.orgId, req.body.audience)),
         ];
         if (problems.length) throw invalid(problems);
-        return reply.status(201).send(await insertCampaign(db, p.orgId, withStoredTemplates(req.body), p.initiator));
+        return reply
+          .status(201)
+          .send(await insertCampaign(db, p.orgId, withStoredTemplates(req.body), p.initiator));
       },
     );
 

@@ -64,7 +64,12 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
           ...(o.subject !== undefined ? checkTemplate(o.subject, '--subject') : []),
         ];
         if (o.channel === 'email' && o.subject === undefined)
-          problems.push({ field: '--subject', value: null, message: 'an e-mail campaign needs a subject', code: 'required' });
+          problems.push({
+            field: '--subject',
+            value: null,
+            message: 'an e-mail campaign needs a subject',
+            code: 'required',
+          });
         if (problems.length) throw new CliError(problems.map((p) => `${p.field}: ${p.message}`).join('\n'));
         const c = await withDb(rt, 'campaign create', async (db) => {
           const orgId = await resolveOrg(db, o.org);
