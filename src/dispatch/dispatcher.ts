@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import os from 'node:os';
 import { completeFinishedCampaigns, excludeLeftovers } from '../store/campaigns.ts';
 import type { Db } from '../store/db.ts';
+import { applyEarlyReports, dropStaleEarlyReports } from '../store/earlyReports.ts';
 import { DUE_CHANNEL } from '../store/messages.ts';
 import type { GatewayPool } from './gatewayPool.ts';
 import { DEFAULT_WORKER_OPTIONS, DispatchWorker, type WorkerOptions } from './worker.ts';
@@ -75,6 +76,8 @@ export async function startDispatcher(db: Db, options: DispatcherOptions): Promi
   // So is a cancelled campaign whose in-flight message came back for a retry.
   const sweep = setInterval(() => {
     excludeLeftovers(db, 'all')
+      .then(() => applyEarlyReports(db, 'all'))
+      .then(() => dropStaleEarlyReports(db))
       .then(() => completeFinishedCampaigns(db, 'all'))
       .catch((err) => options.onError?.(err));
   }, 10_000);

@@ -5,6 +5,7 @@
  */
 import type { Channel, MessageState } from '../core/states.ts';
 import type { Db, Queryable } from './db.ts';
+import { applyEarlyReports, keepEarlyReports } from './earlyReports.ts';
 import { chargeAccepted, releaseMessages } from './ledger.ts';
 
 export interface ClaimedMessage {
@@ -182,6 +183,11 @@ export async function recordSendResults(
         await tx.query('UPDATE messages SET cost_kopecks = $2 WHERE id = $1', [r.id, cost]);
       }
     }
+    // A delivery report may have come before this answer: apply it now, in this transaction.
+    const early = await applyEarlyReports(
+      tx,
+      accepted.map((r) => r.id),
+    );
     const failedSingles = rows.filter(
       (r) => r.campaign_id === null && r.state !== 'queued' && r.state !== 'submitted',
     );
@@ -190,7 +196,7 @@ export async function recordSendResults(
       failedSingles.map((r) => r.id),
       'not sent',
     );
-    return finalCampaigns(rows);
+    return [...new Set([...finalCampaigns(rows), ...early])];
   });
 }
 
@@ -226,6 +232,8 @@ export async function applyStatusUpdates(
       updates.map((u) => u.rawStatus),
     ],
   );
+  // Reports for provider ids no message carries yet overtook the submit answer: keep them.
+  if (rows.length < updates.length) await keepEarlyReports(db, gatewayId, updates);
   return { changed: rows.length, campaigns: finalCampaigns(rows) };
 }
 
