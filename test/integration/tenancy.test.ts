@@ -135,6 +135,7 @@ test('organisation B sees and changes nothing of organisation A on any documente
       case 'boolean':
         return false;
       default:
+        if ((s as { format?: string }).format === 'date') return '2026-01-01';
         if (name === 'email') return 'b-user@example.ru';
         if (name === 'to') return '+79123450000';
         if (name === 'password') return 'password-b-123';
@@ -144,7 +145,14 @@ test('organisation B sees and changes nothing of organisation A on any documente
 
   let walked = 0;
   for (const [path, ops] of Object.entries<
-    Record<string, { requestBody?: { content: Record<string, { schema: Schema }> }; security?: unknown[] }>
+    Record<
+      string,
+      {
+        requestBody?: { content: Record<string, { schema: Schema }> };
+        security?: unknown[];
+        parameters?: { in: string; name: string; required?: boolean; schema: Schema }[];
+      }
+    >
   >(doc.paths)) {
     for (const [method, op] of Object.entries(ops)) {
       if (!['get', 'post', 'patch', 'put', 'delete'].includes(method)) continue;
@@ -162,7 +170,12 @@ test('organisation B sees and changes nothing of organisation A on any documente
         .join('/');
       const schema = op.requestBody?.content['application/json']?.schema;
       const body = schema ? sample(schema) : undefined;
-      const res = await api.call(method.toUpperCase(), url, body, { key: b.key });
+      // Required query parameters too, with A's ids where they name contacts.
+      const query = (op.parameters ?? [])
+        .filter((p) => p.in === 'query' && p.required)
+        .map((p) => `${p.name}=${encodeURIComponent(String(sample(p.schema, p.name)))}`)
+        .join('&');
+      const res = await api.call(method.toUpperCase(), query ? `${url}?${query}` : url, body, { key: b.key });
       const where = `${method.toUpperCase()} ${path} with B's key → ${res.status} ${res.text.slice(0, 300)}`;
       assert.ok(res.status < 500, where);
       for (const m of markers) assert.ok(!res.text.includes(m), `${where}: leaks ${m}`);

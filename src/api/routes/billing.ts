@@ -221,11 +221,21 @@ export const billingRoutes =
         schema: {
           tags: ['balance'],
           summary: 'Set the price for a channel, country and (optionally) operator',
-          body: Type.Omit(Tariff, ['id', 'operator'], { additionalProperties: false }),
+          body: Type.Object(
+            {
+              channel: ChannelSchema,
+              country: Type.String({ pattern: '^([A-Z]{2}|\\*)$', description: 'ISO 3166 code, or * for any' }),
+              operator: Type.Optional(
+                Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'as the gateway reports it; omit for any' })),
+              ),
+              priceKopecks: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
+            },
+            { additionalProperties: false },
+          ),
           response: { 200: Tariff, ...errorResponses },
         },
       },
-      async (req) => setTariff(db, who(req).orgId, { ...req.body, operator: null }),
+      async (req) => setTariff(db, who(req).orgId, { ...req.body, operator: req.body.operator ?? null }),
     );
 
     app.delete(
