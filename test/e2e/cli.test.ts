@@ -80,6 +80,27 @@ test('without a server: organisations, users, keys and a send, each on its own',
     report.stdout,
     '\ufeffСумма на начало периода;Куплено сообщений;Стоимость отправленных сообщений;Остаток;Отправлено сообщений\r\n0,00;500,00;0,30;499,70;1\r\n',
   );
+  // A campaign from the command line: the seed's placeholders, the estimate, the launch, a pause.
+  const created = await runVestnik(
+    ['campaign', 'create', '--name', 'Собрание', '--text', 'Уважаемый %name, собрание 12 июня.'],
+    env,
+  );
+  assert.equal(created.code, 0, created.stderr);
+  assert.match(created.stdout, /Created campaign 1 «Собрание» \(draft\)/);
+  const typo = await runVestnik(
+    ['campaign', 'create', '--name', 'x', '--text', 'Долг {{ contact.nmae }}'],
+    env,
+  );
+  assert.equal(typo.code, 1);
+  assert.match(typo.stderr, /--text: line 1, column 9: .*contact\.nmae/);
+  const estimate = await runVestnik(['campaign', 'estimate', '1'], env);
+  assert.match(estimate.stdout, /Campaign 1: 0 messages \(0 excluded\), 0 segments/);
+  assert.match(
+    (await runVestnik(['campaign', 'launch', '1'], env)).stdout,
+    /Launched campaign 1: 0 queued, 0 excluded, 0,00\u00a0₽ reserved; nothing to send, completed/,
+  );
+  assert.match((await runVestnik(['campaign', 'pause', '1'], env)).stderr, /campaign 1 is completed/);
+
   const inspect = await runVestnik(
     ['sms', 'inspect', '--translit'],
     env,

@@ -13,6 +13,7 @@ import {
   listCampaigns,
 } from '../../store/campaigns.ts';
 import { missingContactIds } from '../../store/contacts.ts';
+import { closeCampaign, pauseCampaign, resumeCampaign } from '../../store/control.ts';
 import { CliError } from '../io.ts';
 import { printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
 
@@ -185,4 +186,27 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
       if (r === 'finished') throw new CliError(`campaign ${id} has finished already`);
       io.out(`Cancelled campaign ${id}`);
     });
+
+  const control = [
+    ['pause', 'pause: waiting messages stay until resumed', pauseCampaign],
+    ['resume', 'resume a paused campaign', resumeCampaign],
+    ['close', 'close by force: what has not gone is excluded and its money released', closeCampaign],
+  ] as const;
+  for (const [verb, description, act] of control) {
+    campaign
+      .command(`${verb} <id>`)
+      .description(description)
+      .option(...ORG)
+      .action(async (id: string, o: { org?: string }) => {
+        const r = await withDb(rt, `campaign ${verb}`, async (db) =>
+          act(db, await resolveOrg(db, o.org), Number(id)),
+        );
+        if (r === 'not_found') throw new CliError(`no campaign ${id}`);
+        if (r !== 'ok') throw new CliError(`campaign ${id} is ${r.wrongState}`);
+        if (verb === 'resume') rt.wake?.();
+        io.out(
+          `Campaign ${id}: ${verb === 'pause' ? 'paused' : verb === 'resume' ? 'sending again' : 'closed'}`,
+        );
+      });
+  }
 }
