@@ -70,21 +70,39 @@ for (const engine of engines) {
       continue;
     }
   }
-  console.log(`── ${files.length} test files on ${engine}`);
-  const r = run(
-    process.execPath,
-    ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-    { VESTNIK_TEST_DB: engine, VESTNIK_TEST_DATABASE_URL: pgUrl },
-  );
-  const count = (label) => Number(new RegExp(`^ℹ ${label} (\\d+)$`, 'm').exec(r.stdout ?? '')?.[1] ?? 0);
-  const passed = count('pass');
-  const failed = count('fail') + count('cancelled');
-  const skipped = count('skipped') + count('todo');
-  total.passed += passed;
-  total.failed += failed;
-  total.skipped += skipped;
-  if (r.status !== 0 || failed > 0) ok = false;
-  if (r.status !== 0 && failed === 0) total.failed++; // the runner itself failed: count it
+  // Files named *.serial.test.ts disturb the machine (they restart PostgreSQL): they run after the
+  // others, one at a time.
+  const phases = [
+    { files: files.filter((f) => !f.endsWith('.serial.test.ts')), concurrency: 2 },
+    { files: files.filter((f) => f.endsWith('.serial.test.ts')), concurrency: 1 },
+  ];
+  for (const phase of phases) {
+    if (phase.files.length === 0) continue;
+    console.log(
+      `── ${phase.files.length} test files on ${engine}${phase.concurrency === 1 ? ', one at a time' : ''}`,
+    );
+    const r = run(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--test',
+        `--test-concurrency=${phase.concurrency}`,
+        '--test-reporter=spec',
+        ...phase.files,
+      ],
+      { VESTNIK_TEST_DB: engine, VESTNIK_TEST_DATABASE_URL: pgUrl },
+    );
+    const count = (label) => Number(new RegExp(`^ℹ ${label} (\\d+)$`, 'm').exec(r.stdout ?? '')?.[1] ?? 0);
+    const passed = count('pass');
+    const failed = count('fail') + count('cancelled');
+    const skipped = count('skipped') + count('todo');
+    total.passed += passed;
+    total.failed += failed;
+    total.skipped += skipped;
+    if (r.status !== 0 || failed > 0) ok = false;
+    if (r.status !== 0 && failed === 0) total.failed++; // the runner itself failed: count it
+  }
 }
 const skipped = total.skipped ? `, ${total.skipped} skipped` : '';
 console.log(`${total.passed} passed, ${total.failed} failed${skipped}`);
