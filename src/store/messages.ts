@@ -171,8 +171,8 @@ export async function insertSingleMessage(
 ): Promise<{ message: Message; created: boolean; sameRequest: boolean }> {
   const { rows } = await db.query<Row>(
     `INSERT INTO messages (org_id, contact_id, channel, gateway_id, address, subject, body, state, due_at, initiator,
-                           idempotency_key, request_hash, sender, segments, price_kopecks, reserved_kopecks)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', now(), $8, $9, $10, $11, $12, $13, $13)
+                           idempotency_key, request_hash, sender, segments, price_kopecks, reserved_kopecks, priority)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', now(), $8, $9, $10, $11, $12, $13, $13, 0)
      ON CONFLICT (org_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
      RETURNING *`,
     [

@@ -72,7 +72,7 @@ export async function claimDue(
     `WITH due AS (
        SELECT id FROM messages
        WHERE state = $1 AND due_at <= now() AND gateway_id IS NOT NULL
-       ORDER BY due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+       ORDER BY priority, due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
      UPDATE messages m SET lease_owner = $2, due_at = now() + make_interval(secs => $4),
        attempts = m.attempts + CASE WHEN $1 = 'queued' THEN 1 ELSE 0 END
      FROM due WHERE m.id = due.id
