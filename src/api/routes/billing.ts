@@ -224,9 +224,18 @@ export const billingRoutes =
           body: Type.Object(
             {
               channel: ChannelSchema,
-              country: Type.String({ pattern: '^([A-Z]{2}|\\*)$', description: 'ISO 3166 code, or * for any' }),
+              country: Type.String({
+                pattern: '^([A-Z]{2}|\\*)$',
+                description: 'ISO 3166 code, or * for any',
+              }),
               operator: Type.Optional(
-                Nullable(Type.String({ minLength: 1, maxLength: 100, description: 'as the gateway reports it; omit for any' })),
+                Nullable(
+                  Type.String({
+                    minLength: 1,
+                    maxLength: 100,
+                    description: 'as the gateway reports it; omit for any',
+                  }),
+                ),
               ),
               priceKopecks: Type.Integer({ minimum: 0, maximum: 1_000_000 }),
             },
