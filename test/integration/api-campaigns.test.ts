@@ -120,22 +120,27 @@ test('a campaign is checked before it is saved: template, unknown variables, sub
 
   for (const textTemplate of ['', '   \n ']) {
     const e = await refused({ textTemplate }, 'invalid_input');
-    assert.deepEqual(e.details, [{ field: 'textTemplate', value: textTemplate, message: 'is empty' }]);
+    assert.deepEqual(e.details, [
+      { field: 'textTemplate', value: textTemplate, message: 'is empty', code: 'empty' },
+    ]);
   }
   const syntax = await refused({ textTemplate: 'Уважаемый {{ contact.name ' }, 'invalid_input');
   assert.equal(syntax.details.length, 1);
   assert.equal(syntax.details[0]!.field, 'textTemplate');
-  assert.match(syntax.details[0]!.message, /^template error: .*not closed/);
+  assert.match(syntax.details[0]!.message, /^line 1, column 11: .*not closed/);
   const tag = await refused({ textTemplate: '{% if debt %}долг' }, 'invalid_input');
   assert.equal(tag.details[0]!.field, 'textTemplate');
 
   const unknown = await refused({ textTemplate: 'Уважаемый {{ contact.nmae }}!' }, 'invalid_input');
   assert.equal(unknown.details.length, 1);
   assert.equal(unknown.details[0]!.field, 'textTemplate');
-  assert.match(unknown.details[0]!.message, /undefined variable: contact\.nmae/);
+  assert.match(
+    unknown.details[0]!.message,
+    /^line 1, column 14: unknown variable «contact\.nmae» \(did you mean «contact\.name»\?\)/,
+  );
   assert.match(unknown.message, /^textTemplate: /);
   const topLevel = await refused({ textTemplate: 'Долг {{ dolg }} руб.' }, 'invalid_input');
-  assert.match(topLevel.details[0]!.message, /undefined variable: dolg/);
+  assert.match(topLevel.details[0]!.message, /unknown variable «dolg»/);
   const filter = await refused({ textTemplate: '{{ contact.name | shout }}' }, 'invalid_input');
   assert.equal(filter.details[0]!.field, 'textTemplate');
 
