@@ -1,5 +1,6 @@
 /** Response and request shapes shared by several routes; the OpenAPI document is built from these. */
 import { type TSchema, type TUnsafe, Type } from 'typebox';
+import { AudienceSchema, CategorySchema } from '../core/audience/audience.ts';
 import { ROLES } from '../core/roles.ts';
 import { CAMPAIGN_STATES, CHANNELS, MESSAGE_STATES } from '../core/states.ts';
 
@@ -52,7 +53,7 @@ export const ContactObject = Type.Object(
   {
     id: Id,
     contactId: Id,
-    kind: StringEnum(['plot', 'account', 'order', 'loan'] as const),
+    kind: StringEnum(['plot', 'account', 'order', 'loan', 'meter'] as const),
     number: Type.String(),
     chargesKopecks: Type.Integer({ description: 'charges in kopecks (1 rouble = 100)' }),
     debtKopecks: Type.Integer({ description: 'debt in kopecks' }),
@@ -61,16 +62,8 @@ export const ContactObject = Type.Object(
   { $id: 'ContactObject' },
 );
 
-export const Audience = Type.Union(
-  [
-    Type.Object({ kind: Type.Literal('all') }, { additionalProperties: false }),
-    Type.Object(
-      { kind: Type.Literal('contacts'), contactIds: Type.Array(Id, { minItems: 1, maxItems: 100_000 }) },
-      { additionalProperties: false },
-    ),
-  ],
-  { description: 'who receives the campaign; resolved at launch' },
-);
+/** One selection or a union of them (core/audience): the same schema the web interface will use. */
+export const Audience = AudienceSchema;
 
 export const Campaign = Type.Object(
   {
@@ -80,6 +73,7 @@ export const Campaign = Type.Object(
     textTemplate: Type.String(),
     subject: Nullable(Type.String()),
     audience: Audience,
+    category: CategorySchema,
     state: StringEnum(CAMPAIGN_STATES),
     sender: Nullable(Type.String({ description: 'SMS sender name, approved with the gateway' })),
     transliterate: Type.Boolean({

@@ -8,18 +8,22 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
+import { FilterSchema } from '../core/audience/filter.ts';
 import type { Dispatcher } from '../dispatch/dispatcher.ts';
 import type { GatewayPool } from '../dispatch/gatewayPool.ts';
 import type { Db } from '../store/db.ts';
 import { registerAuth } from './auth.ts';
 import { ApiError } from './errors.ts';
+import { audienceRoutes } from './routes/audience.ts';
 import { authRoutes } from './routes/auth.ts';
 import { billingRoutes } from './routes/billing.ts';
 import { campaignRoutes } from './routes/campaigns.ts';
+import { consentRoutes } from './routes/consent.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { controlRoutes } from './routes/control.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
 import { internalRoutes } from './routes/internal.ts';
+import { listRoutes } from './routes/lists.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { systemRoutes } from './routes/system.ts';
 import { templateRoutes } from './routes/templates.ts';
@@ -120,6 +124,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
 
   await app.register(cookie);
   app.addSchema(ErrorBody);
+  app.addSchema(FilterSchema);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
@@ -147,6 +152,9 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   await app.register(messageRoutes(deps));
   await app.register(gatewayRoutes(deps));
   await app.register(billingRoutes(deps));
+  await app.register(audienceRoutes(deps));
+  await app.register(listRoutes(deps));
+  await app.register(consentRoutes(deps));
   await app.register(controlRoutes(deps));
   await app.register(templateRoutes(deps));
   if (deps.localToken) await app.register(internalRoutes(deps));

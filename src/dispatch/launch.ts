@@ -24,7 +24,8 @@ export type LaunchFailure = {
     | 'no_gateway'
     | 'bad_template'
     | 'sender_not_approved'
-    | 'insufficient_balance';
+    | 'insufficient_balance'
+    | 'bad_audience';
   message: string;
   details?: Record<string, unknown>;
 };

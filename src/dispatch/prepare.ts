@@ -1,20 +1,24 @@
 /**
  * Turning a campaign into its messages, shared by the estimate (BL-2) and the launch: the audience
- * streamed in keyset batches, each recipient's text rendered (and transliterated if asked), its
+ * resolved (store/recipients.ts: selections, de-duplication, exclusions) and streamed in keyset batches, each recipient's text rendered (and transliterated if asked), its
  * address checked, its segments counted and its price found. Memory stays flat whatever the size.
  */
+
+import type { ExclusionReason } from '../core/audience/audience.ts';
 import { makePricer, type Pricer } from '../core/price.ts';
 import type { SmsEncoding } from '../core/sms/segments.ts';
 import { transliterate } from '../core/sms/translit.ts';
 import type { Channel } from '../core/states.ts';
 import { compileTemplate, renderTemplate } from '../core/templates/render.ts';
 import { buildScope } from '../core/templates/scope.ts';
-import type { Audience, Campaign } from '../store/campaigns.ts';
+import { buildAudienceQuery } from '../services/audience.ts';
+import type { Campaign } from '../store/campaigns.ts';
 import type { ContactRow } from '../store/contacts.ts';
 import type { Queryable } from '../store/db.ts';
 import type { NewMessage } from '../store/messages.ts';
 import { listObjectsOfContacts } from '../store/objects.ts';
 import type { Org } from '../store/orgs.ts';
+import { recipientBatches } from '../store/recipients.ts';
 import { listTariffs } from '../store/tariffs.ts';
 
 const BATCH = 1000;
@@ -32,25 +36,32 @@ export function addressFor(
   return c.telegram_chat_id;
 }
 
-async function* audienceBatches(
-  tx: Queryable,
-  orgId: number,
-  audience: Audience,
-): AsyncGenerator<ContactRow[]> {
-  let after = 0;
-  for (;;) {
-    const { rows } = await tx.query<ContactRow>(
-      `SELECT * FROM contacts WHERE org_id = $1 AND id > $2 AND ($4::bigint[] IS NULL OR id = ANY($4::bigint[]))
-       ORDER BY id LIMIT $3`,
-      [orgId, after, BATCH, audience.kind === 'contacts' ? audience.contactIds : null],
-    );
-    if (rows.length === 0) return;
-    yield rows;
-    after = rows[rows.length - 1]!.id;
+/** The message row's state and reason for a recipient the audience excludes (AU-6). */
+export function exclusionOf(
+  reason: ExclusionReason,
+  channel: Channel,
+): { state: 'excluded' | 'invalid_address'; reason: string } {
+  switch (reason) {
+    case 'no_address':
+      return { state: 'excluded', reason: `no_address: the contact has no ${channel} address` };
+    case 'invalid_address':
+      return { state: 'invalid_address', reason: `invalid_address: not a valid ${channel} address` };
+    case 'no_consent':
+      return { state: 'excluded', reason: `no_consent: no advertising consent recorded for ${channel}` };
+    case 'duplicate':
+      return { state: 'excluded', reason: 'duplicate: a recipient with a lower id has this address' };
+    case 'suppressed':
+      return { state: 'excluded', reason: 'suppressed: the address is on the suppression list' };
+    case 'unticked':
+      return { state: 'excluded', reason: 'unticked: excluded by the operator' };
+    default:
+      return { state: 'excluded', reason };
   }
 }
 
-export type PrepareError = { code: 'bad_template'; message: string };
+export type PrepareError =
+  | { code: 'bad_template'; message: string }
+  | { code: 'bad_audience'; message: string; details?: Record<string, unknown> };
 
 /** The campaign's messages, a batch at a time; an error before the first batch if its texts are broken. */
 export async function prepareMessages(
@@ -68,9 +79,21 @@ export async function prepareMessages(
   const subjectTemplate = subject?.ok ? subject.value : null;
   const pricer: Pricer = makePricer(await listTariffs(tx, org.id));
   const channel = campaign.channel;
+  // Resolved now, not when the campaign was written (AU-7): contacts added since are included.
+  const built = await buildAudienceQuery(tx, org.id, {
+    audience: campaign.audience,
+    channel,
+    category: campaign.category,
+    campaignId: campaign.id,
+  });
+  if (!built.ok) {
+    const message = built.problems.map((p) => `${p.field}: ${p.message}`).join('; ');
+    return { ok: false, error: { code: 'bad_audience', message, details: { problems: built.problems } } };
+  }
+  const query = built.query;
 
   async function* batches(): AsyncGenerator<PreparedMessage[]> {
-    for await (const contacts of audienceBatches(tx, org.id, campaign.audience)) {
+    for await (const contacts of recipientBatches(tx, query, BATCH)) {
       const objects = await listObjectsOfContacts(
         tx,
         org.id,
@@ -79,7 +102,7 @@ export async function prepareMessages(
       const byContact = new Map<number, typeof objects>();
       for (const o of objects) byContact.set(o.contactId, [...(byContact.get(o.contactId) ?? []), o]);
       yield contacts.map((c): PreparedMessage => {
-        const address = addressFor(channel, c);
+        const address = c.address;
         const none = {
           contactId: c.id,
           address: address ?? '',
@@ -89,9 +112,7 @@ export async function prepareMessages(
           priceKopecks: 0,
           encoding: null,
         };
-        if (c.do_not_message) return { ...none, state: 'excluded', reason: 'do_not_message' };
-        if (!address)
-          return { ...none, state: 'excluded', reason: `no_address: the contact has no ${channel} address` };
+        if (c.reason || !address) return { ...none, ...exclusionOf(c.reason ?? 'no_address', channel) };
         const scope = buildScope(
           c,
           (byContact.get(c.id) ?? []).map((o) => ({

@@ -37,7 +37,7 @@ export interface Estimate {
 
 export type EstimateResult =
   | { ok: true; estimate: Estimate }
-  | { ok: false; code: 'not_found' | 'bad_template'; message: string };
+  | { ok: false; code: 'not_found' | 'bad_template' | 'bad_audience'; message: string; details?: unknown };
 
 export async function estimateCampaign(
   db: Db,

@@ -1,9 +1,10 @@
 /** Campaigns (SD-1). The counters are always read from the message rows, so they cannot drift. */
+import type { Audience, Category } from '../core/audience/audience.ts';
 import type { CampaignState, Channel, MessageState } from '../core/states.ts';
 import type { Db, Queryable } from './db.ts';
 import { releaseCampaigns } from './ledger.ts';
 
-export type Audience = { kind: 'all' } | { kind: 'contacts'; contactIds: number[] };
+export type { Audience, Category };
 
 export interface Campaign {
   id: number;
@@ -12,6 +13,8 @@ export interface Campaign {
   textTemplate: string;
   subject: string | null;
   audience: Audience;
+  /** advertising needs recorded consent (38-FZ); informational and service do not. */
+  category: Category;
   state: CampaignState;
   /** SMS sender name (an approved one of the gateway), or null for the gateway's default. */
   sender: string | null;
@@ -33,6 +36,7 @@ interface Row {
   text_template: string;
   subject: string | null;
   audience: Audience;
+  category: Category;
   state: CampaignState;
   sender: string | null;
   transliterate: boolean;
@@ -51,6 +55,7 @@ const toCampaign = (r: Row): Campaign => ({
   textTemplate: r.text_template,
   subject: r.subject,
   audience: r.audience,
+  category: r.category,
   state: r.state,
   sender: r.sender,
   transliterate: r.transliterate,
@@ -68,6 +73,7 @@ export interface CampaignInput {
   textTemplate: string;
   subject?: string | null;
   audience: Audience;
+  category?: Category;
   sender?: string | null;
   transliterate?: boolean;
 }
@@ -79,8 +85,8 @@ export async function insertCampaign(
   createdBy: string,
 ): Promise<Campaign> {
   const { rows } = await db.query<Row>(
-    `INSERT INTO campaigns (org_id, name, channel, text_template, subject, audience, created_by, sender, transliterate)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING *`,
+    `INSERT INTO campaigns (org_id, name, channel, text_template, subject, audience, created_by, sender, transliterate, category)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
     [
       orgId,
       c.name,
@@ -91,6 +97,7 @@ export async function insertCampaign(
       createdBy,
       c.sender ?? null,
       c.transliterate ?? false,
+      c.category ?? 'informational',
     ],
   );
   return toCampaign(rows[0]!);
@@ -106,7 +113,8 @@ export async function updateDraftCampaign(
   const { rows } = await db.query<Row>(
     `UPDATE campaigns SET name = coalesce($3, name), text_template = coalesce($4, text_template),
        subject = coalesce($5, subject), audience = coalesce($6, audience),
-       sender = CASE WHEN $7 THEN $8 ELSE sender END, transliterate = coalesce($9, transliterate)
+       sender = CASE WHEN $7 THEN $8 ELSE sender END, transliterate = coalesce($9, transliterate),
+       category = coalesce($10, category)
      WHERE org_id = $1 AND id = $2 AND state = 'draft' RETURNING *`,
     [
       orgId,
@@ -118,6 +126,7 @@ export async function updateDraftCampaign(
       c.sender !== undefined,
       c.sender ?? null,
       c.transliterate ?? null,
+      c.category ?? null,
     ],
   );
   if (rows[0]) return toCampaign(rows[0]);

@@ -1,7 +1,7 @@
 /** Objects linked to contacts (AU-2): plots, accounts, orders, loans, with amounts in kopecks. */
 import type { Queryable } from './db.ts';
 
-export const OBJECT_KINDS = ['plot', 'account', 'order', 'loan'] as const;
+export const OBJECT_KINDS = ['plot', 'account', 'order', 'loan', 'meter'] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 export interface ContactObject {

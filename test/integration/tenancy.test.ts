@@ -76,6 +76,14 @@ test('organisation B sees and changes nothing of organisation A on any documente
     priceKopecks: 4242,
   });
   assert.equal(tariff.status, 200, tariff.text);
+  const list = await api.call('POST', '/api/v1/lists', { name: 'МаркерАсписок' });
+  assert.equal(list.status, 201, list.text);
+  assert.equal(
+    (await api.call('POST', `/api/v1/lists/${list.body.id}/members`, { ids: [contact.body.id] })).status,
+    200,
+  );
+  const attribute = await api.call('POST', '/api/v1/attributes', { name: 'markerA', type: 'text' });
+  assert.equal(attribute.status, 201, attribute.text);
   const smsGateway = gateways.body.items.find((g: { channel: string }) => g.channel === 'sms');
   const sender = await api.call('POST', '/api/v1/senders', { gatewayId: smsGateway.id, name: 'MarkerA' });
   assert.equal(sender.status, 201, sender.text);
@@ -89,6 +97,7 @@ test('organisation B sees and changes nothing of organisation A on any documente
     'user-a@example.ru',
     key.body.key.prefix,
     'Тестовая организация',
+    'markerA',
   ];
   /** The A resource behind a path segment followed by {id}. */
   const idFor: Record<string, number> = {
@@ -101,6 +110,8 @@ test('organisation B sees and changes nothing of organisation A on any documente
     callbacks: gateways.body.items[0].id,
     tariffs: tariff.body.id,
     senders: sender.body.id,
+    lists: list.body.id,
+    attributes: attribute.body.id,
   };
 
   const doc = (await api.call('GET', '/api/openapi.json', undefined, { key: null })).body;

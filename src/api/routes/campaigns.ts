@@ -2,8 +2,10 @@
 
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
+import { CategorySchema } from '../../core/audience/audience.ts';
 import type { FieldProblem } from '../../core/result.ts';
 import { launchCampaign } from '../../dispatch/launch.ts';
+import { checkAudience } from '../../services/audience.ts';
 import { checkTemplate, storedTemplate } from '../../services/campaigns.ts';
 import {
   type Audience as AudienceValue,
@@ -14,7 +16,6 @@ import {
   listCampaigns,
   updateDraftCampaign,
 } from '../../store/campaigns.ts';
-import { missingContactIds } from '../../store/contacts.ts';
 import type { Db } from '../../store/db.ts';
 import { listCampaignMessages } from '../../store/messages.ts';
 import { who } from '../auth.ts';
@@ -43,6 +44,7 @@ const CampaignBody = Type.Object(
     }),
     subject: Type.Optional(Type.String({ maxLength: 500, description: 'e-mail subject (Liquid)' })),
     audience: Audience,
+    category: Type.Optional(CategorySchema),
     sender: Type.Optional(
       Nullable(Type.String({ maxLength: 11, description: 'SMS sender name, approved with the gateway' })),
     ),
@@ -61,17 +63,7 @@ async function audienceProblems(
   orgId: number,
   audience: AudienceValue | undefined,
 ): Promise<FieldProblem[]> {
-  if (audience?.kind !== 'contacts') return [];
-  const missing = await missingContactIds(db, orgId, audience.contactIds);
-  if (missing.length === 0) return [];
-  const shown = missing.slice(0, 20).join(', ');
-  return [
-    {
-      field: 'audience.contactIds',
-      value: missing,
-      message: `no such contacts: ${shown}${missing.length > 20 ? ', …' : ''}`,
-    },
-  ];
+  return audience ? checkAudience(db, orgId, audience) : [];
 }
 
 function contentProblems(body: {
@@ -222,7 +214,14 @@ export const campaignRoutes =
         const p = who(req);
         const r = await launchCampaign(db, p.orgId, req.params.id, p.initiator);
         if (!r.ok) {
-          const status = r.code === 'not_found' ? 404 : r.code === 'insufficient_balance' ? 402 : 409;
+          const status =
+            r.code === 'not_found'
+              ? 404
+              : r.code === 'insufficient_balance'
+                ? 402
+                : r.code === 'bad_audience'
+                  ? 400
+                  : 409;
           throw new ApiError(status, r.code, r.message, r.details);
         }
         deps.dispatcher?.wake();
