@@ -51,3 +51,12 @@ export async function resolveOrg(db: Db, given: string | undefined): Promise<num
 export function printJson(io: CliIO, value: unknown): void {
   io.out(JSON.stringify(value, null, 2));
 }
+
+/** An id given on the command line: a positive whole number, or a clear error naming the option. */
+export function parseId(value: string, what: string): number {
+  const id = Number(value);
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(id) || id < 1) {
+    throw new CliError(`${what} ${value}: not an id (a positive whole number)`);
+  }
+  return id;
+}

@@ -93,6 +93,9 @@ test('without a server: organisations, users, keys and a send, each on its own',
   );
   assert.equal(typo.code, 1);
   assert.match(typo.stderr, /--text: line 1, column 9: .*contact\.nmae/);
+  const notAnId = await runVestnik(['campaign', 'launch', 'abc'], env);
+  assert.equal(notAnId.code, 1);
+  assert.match(notAnId.stderr, /campaign abc: not an id \(a positive whole number\)/);
   const estimate = await runVestnik(['campaign', 'estimate', '1'], env);
   assert.match(estimate.stdout, /Campaign 1: 0 messages \(0 excluded\), 0 segments/);
   assert.match(

@@ -5,7 +5,7 @@ import { createApiKey, createUser, generatePassword } from '../../services/accou
 import { listApiKeys, revokeApiKey } from '../../store/apiKeys.ts';
 import { createOrg, listOrgs } from '../../store/orgs.ts';
 import { CliError } from '../io.ts';
-import { printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
+import { parseId, printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
 
 function role(value: string): Role {
   if (!isRole(value)) throw new CliError(`--role ${value}: use owner, admin, operator, moderator or viewer`);
@@ -102,7 +102,7 @@ export function registerAccountCommands(program: Command, rt: Runtime): void {
     .option('--org <id>', 'the organisation (default: the only one)')
     .action(async (id: string, o: { org?: string }) => {
       const k = await withDb(rt, 'key revoke', async (db) =>
-        revokeApiKey(db, await resolveOrg(db, o.org), Number(id)),
+        revokeApiKey(db, await resolveOrg(db, o.org), parseId(id, 'key')),
       );
       if (!k) throw new CliError(`no API key ${id}`);
       io.out(`Revoked key ${k.id} (${k.name})`);

@@ -11,7 +11,7 @@ import { periodReport, periodReportCsv } from '../../store/reports.ts';
 import { decideSender, insertSender, listSenders } from '../../store/senders.ts';
 import { listTariffs, setTariff } from '../../store/tariffs.ts';
 import { CliError } from '../io.ts';
-import { printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
+import { parseId, printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
 
 const ORG = ['--org <id>', 'the organisation (default: the only one)'] as const;
 
@@ -155,7 +155,7 @@ export function registerBillingCommands(program: Command, rt: Runtime): void {
         const orgId = await resolveOrg(db, o.org);
         const gateways = await listGateways(db, orgId);
         const gateway = o.gateway
-          ? gateways.find((g) => g.id === Number(o.gateway))
+          ? gateways.find((g) => g.id === parseId(o.gateway!, '--gateway'))
           : gateways.find((g) => g.channel === 'sms');
         if (!gateway)
           throw new CliError(
@@ -193,7 +193,7 @@ export function registerBillingCommands(program: Command, rt: Runtime): void {
       .option(...ORG)
       .action(async (id: string, o: { reason?: string; org?: string }) => {
         const s = await withDb(rt, `sender ${verb}`, async (db) =>
-          decideSender(db, await resolveOrg(db, o.org), Number(id), state, o.reason ?? null),
+          decideSender(db, await resolveOrg(db, o.org), parseId(id, 'sender name'), state, o.reason ?? null),
         );
         if (!s) throw new CliError(`no sender name ${id}`);
         io.out(`Sender name ${s.id} ${s.name}: ${s.state}`);

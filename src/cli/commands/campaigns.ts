@@ -15,7 +15,7 @@ import {
 import { missingContactIds } from '../../store/contacts.ts';
 import { closeCampaign, pauseCampaign, resumeCampaign } from '../../store/control.ts';
 import { CliError } from '../io.ts';
-import { printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
+import { parseId, printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
 
 const ORG = ['--org <id>', 'the organisation (default: the only one)'] as const;
 
@@ -124,7 +124,7 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
     .option(...ORG)
     .action(async (id: string, o: { json?: boolean; org?: string }) => {
       const r = await withDb(rt, 'campaign estimate', async (db) =>
-        estimateCampaign(db, await resolveOrg(db, o.org), Number(id), o.json ? 100 : 0),
+        estimateCampaign(db, await resolveOrg(db, o.org), parseId(id, 'campaign'), o.json ? 100 : 0),
       );
       if (!r.ok) throw new CliError(r.message);
       const e = r.estimate;
@@ -146,7 +146,7 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
     .option(...ORG)
     .action(async (id: string, o: { org?: string }) => {
       const r = await withDb(rt, 'campaign launch', async (db) =>
-        launchCampaign(db, await resolveOrg(db, o.org), Number(id), 'cli'),
+        launchCampaign(db, await resolveOrg(db, o.org), parseId(id, 'campaign'), 'cli'),
       );
       if (!r.ok) throw new CliError(r.message);
       rt.wake?.();
@@ -165,7 +165,7 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
     .action(async (id: string, o: { json?: boolean; org?: string }) => {
       const r = await withDb(rt, 'campaign show', async (db) => {
         const orgId = await resolveOrg(db, o.org);
-        const c = await getCampaign(db, orgId, Number(id));
+        const c = await getCampaign(db, orgId, parseId(id, 'campaign'));
         return c && { ...c, counts: await countMessagesByState(db, orgId, c.id) };
       });
       if (!r) throw new CliError(`no campaign ${id}`);
@@ -180,7 +180,7 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
     .option(...ORG)
     .action(async (id: string, o: { org?: string }) => {
       const r = await withDb(rt, 'campaign cancel', async (db) =>
-        cancelCampaign(db, await resolveOrg(db, o.org), Number(id)),
+        cancelCampaign(db, await resolveOrg(db, o.org), parseId(id, 'campaign')),
       );
       if (r === 'not_found') throw new CliError(`no campaign ${id}`);
       if (r === 'finished') throw new CliError(`campaign ${id} has finished already`);
@@ -199,7 +199,7 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
       .option(...ORG)
       .action(async (id: string, o: { org?: string }) => {
         const r = await withDb(rt, `campaign ${verb}`, async (db) =>
-          act(db, await resolveOrg(db, o.org), Number(id)),
+          act(db, await resolveOrg(db, o.org), parseId(id, 'campaign')),
         );
         if (r === 'not_found') throw new CliError(`no campaign ${id}`);
         if (r !== 'ok') throw new CliError(`campaign ${id} is ${r.wrongState}`);

@@ -11,7 +11,7 @@ import { sendSingle } from '../../services/messaging.ts';
 import type { Db } from '../../store/db.ts';
 import { getMessage, type Message } from '../../store/messages.ts';
 import { CliError } from '../io.ts';
-import { printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
+import { parseId, printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
 
 async function waitUntilHanded(db: Db, orgId: number, id: number, timeoutMs: number): Promise<Message> {
   const deadline = Date.now() + timeoutMs;
@@ -54,7 +54,7 @@ export function registerSendCommand(program: Command, rt: Runtime): void {
             channel: o.channel as Channel,
             text: o.text,
             ...(o.to !== undefined ? { to: o.to } : {}),
-            ...(o.contact !== undefined ? { contactId: Number(o.contact) } : {}),
+            ...(o.contact !== undefined ? { contactId: parseId(o.contact, '--contact') } : {}),
             ...(o.subject !== undefined ? { subject: o.subject } : {}),
             ...(o.idempotencyKey !== undefined ? { idempotencyKey: o.idempotencyKey } : {}),
           });

@@ -5,7 +5,7 @@ import { CHANNELS, type Channel } from '../../core/states.ts';
 import { previewForContact } from '../../services/preview.ts';
 import { getCampaign } from '../../store/campaigns.ts';
 import { CliError } from '../io.ts';
-import { printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
+import { parseId, printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
 
 export function registerTemplateCommands(program: Command, rt: Runtime): void {
   program
@@ -39,16 +39,16 @@ export function registerTemplateCommands(program: Command, rt: Runtime): void {
           let input = {
             channel: o.channel as Channel,
             text: o.text ?? '',
-            contactId: Number(o.contact),
+            contactId: parseId(o.contact, '--contact'),
             ...(o.subject ? { subject: o.subject } : {}),
           };
           if (o.campaign) {
-            const c = await getCampaign(db, orgId, Number(o.campaign));
+            const c = await getCampaign(db, orgId, parseId(o.campaign, '--campaign'));
             if (!c) throw new CliError(`no campaign ${o.campaign}`);
             input = {
               channel: c.channel,
               text: c.textTemplate,
-              contactId: Number(o.contact),
+              contactId: parseId(o.contact, '--contact'),
               ...(c.subject ? { subject: c.subject } : {}),
             };
           }
