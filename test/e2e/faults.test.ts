@@ -8,12 +8,10 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startDispatcher } from '../../src/dispatch/dispatcher.ts';
 import { GatewayPool } from '../../src/dispatch/gatewayPool.ts';
-import { launchCampaign } from '../../src/dispatch/launch.ts';
 import { startSandboxProvider } from '../../src/sandbox/provider.ts';
-import { getCampaign, insertCampaign } from '../../src/store/campaigns.ts';
-import { insertGateway } from '../../src/store/gateways.ts';
-import { getBalance, topUp } from '../../src/store/ledger.ts';
-import { createOrg } from '../../src/store/orgs.ts';
+import { getCampaign } from '../../src/store/campaigns.ts';
+import { getBalance } from '../../src/store/ledger.ts';
+import { launchThroughProvider } from '../helpers/campaign.ts';
 import { openTestDb, waitFor } from '../helpers/db.ts';
 
 const N = 2000;
@@ -31,26 +29,15 @@ test('30 % of sends fail (5xx, 429, lost answers) and 3 % are rejected: all fina
     rejectRate: 0.03,
     undeliveredRate: 0.05,
   });
-  const org = await createOrg(db, 'Ненадёжный шлюз');
-  await db.transaction((tx) => topUp(tx, org.id, N * 30, 'test', 'test'));
-  await insertGateway(db, org.id, {
-    name: 'flaky',
-    kind: 'sandbox-http',
-    channel: 'sms',
-    priority: -1,
-    settings: { url: provider.url, timeoutMs: 1000 },
+  const seeded = await launchThroughProvider(db, {
+    n: N,
+    providerUrl: provider.url,
+    orgName: 'Ненадёжный шлюз',
+    gatewaySettings: { timeoutMs: 1000 },
   });
-  await db.query(
-    `INSERT INTO contacts (org_id, first_name, phone) SELECT $1, 'C', '+7912' || lpad(g::text, 7, '0') FROM generate_series(1, $2) g`,
-    [org.id, N],
-  );
-  const campaign = await insertCampaign(
-    db,
-    org.id,
-    { name: 'flaky', channel: 'sms', textTemplate: 'Hello', audience: { kind: 'all' } },
-    'test',
-  );
-  assert.ok((await launchCampaign(db, org.id, campaign.id, 'test')).ok);
+  assert.ok(seeded.launch.ok);
+  const org = { id: seeded.orgId };
+  const campaign = { id: seeded.campaignId };
 
   const gateways = new GatewayPool(db, 'http://127.0.0.1:1');
   const dispatcher = await startDispatcher(db, {

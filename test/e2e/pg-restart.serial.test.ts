@@ -8,12 +8,9 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import { test } from 'node:test';
-import { launchCampaign } from '../../src/dispatch/launch.ts';
 import { startSandboxProvider } from '../../src/sandbox/provider.ts';
-import { getCampaign, insertCampaign } from '../../src/store/campaigns.ts';
-import { insertGateway } from '../../src/store/gateways.ts';
-import { topUp } from '../../src/store/ledger.ts';
-import { createOrg } from '../../src/store/orgs.ts';
+import { getCampaign } from '../../src/store/campaigns.ts';
+import { launchThroughProvider } from '../helpers/campaign.ts';
 import { openTestDb, TEST_ENGINE } from '../helpers/db.ts';
 import { BIN } from '../helpers/process.ts';
 
@@ -39,26 +36,14 @@ test('a worker survives a PostgreSQL restart mid-campaign and finishes it', {
   const { db, databaseUrl } = await openTestDb();
   const provider = await startSandboxProvider({ latencyMs: 100, deliveryDelayMs: 50 });
   t.after(() => provider.close());
-  const org = await createOrg(db, 'Перезапуск базы');
-  await db.transaction((tx) => topUp(tx, org.id, N * 30, 't', 't'));
-  await insertGateway(db, org.id, {
-    name: 'p',
-    kind: 'sandbox-http',
-    channel: 'sms',
-    priority: -1,
-    settings: { url: provider.url },
+  const seeded = await launchThroughProvider(db, {
+    n: N,
+    providerUrl: provider.url,
+    orgName: 'Перезапуск базы',
   });
-  await db.query(
-    `INSERT INTO contacts (org_id, first_name, phone) SELECT $1, 'C', '+7912' || lpad(g::text, 7, '0') FROM generate_series(1, $2) g`,
-    [org.id, N],
-  );
-  const c = await insertCampaign(
-    db,
-    org.id,
-    { name: 'restart', channel: 'sms', textTemplate: 'Hello', audience: { kind: 'all' } },
-    't',
-  );
-  assert.ok((await launchCampaign(db, org.id, c.id, 't')).ok);
+  assert.ok(seeded.launch.ok);
+  const org = { id: seeded.orgId };
+  const c = { id: seeded.campaignId };
 
   const env = {
     ...process.env,

@@ -6,12 +6,9 @@
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import { test } from 'node:test';
-import { launchCampaign } from '../../src/dispatch/launch.ts';
 import { startSandboxProvider } from '../../src/sandbox/provider.ts';
-import { getCampaign, insertCampaign } from '../../src/store/campaigns.ts';
-import { insertGateway } from '../../src/store/gateways.ts';
-import { topUp } from '../../src/store/ledger.ts';
-import { createOrg } from '../../src/store/orgs.ts';
+import { getCampaign } from '../../src/store/campaigns.ts';
+import { launchThroughProvider } from '../helpers/campaign.ts';
 import { openTestDb, TEST_ENGINE } from '../helpers/db.ts';
 import { BIN } from '../helpers/process.ts';
 
@@ -25,27 +22,15 @@ test(`four worker processes keep a gateway limit of ${RATE}/s within 2 %`, {
   const { db, databaseUrl } = await openTestDb();
   const provider = await startSandboxProvider({ latencyMs: 5, deliveryDelayMs: 50 });
   t.after(() => provider.close());
-  const org = await createOrg(db, 'Ограничение скорости');
-  await db.transaction((tx) => topUp(tx, org.id, N * 30, 'test', 'test'));
-  await insertGateway(db, org.id, {
-    name: 'limited',
-    kind: 'sandbox-http',
-    channel: 'sms',
-    priority: -1,
-    settings: { url: provider.url },
+  const seeded = await launchThroughProvider(db, {
+    n: N,
+    providerUrl: provider.url,
+    orgName: 'Ограничение скорости',
     ratePerSecond: RATE,
   });
-  await db.query(
-    `INSERT INTO contacts (org_id, first_name, phone) SELECT $1, 'C', '+7912' || lpad(g::text, 7, '0') FROM generate_series(1, $2) g`,
-    [org.id, N],
-  );
-  const campaign = await insertCampaign(
-    db,
-    org.id,
-    { name: 'rate', channel: 'sms', textTemplate: 'Hello', audience: { kind: 'all' } },
-    'test',
-  );
-  assert.ok((await launchCampaign(db, org.id, campaign.id, 'test')).ok);
+  assert.ok(seeded.launch.ok);
+  const org = { id: seeded.orgId };
+  const campaign = { id: seeded.campaignId };
 
   const env = {
     ...process.env,

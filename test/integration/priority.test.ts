@@ -5,34 +5,21 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { startDispatcher } from '../../src/dispatch/dispatcher.ts';
-import { launchCampaign } from '../../src/dispatch/launch.ts';
 import { startSandboxProvider } from '../../src/sandbox/provider.ts';
-import { insertCampaign } from '../../src/store/campaigns.ts';
-import { insertGateway } from '../../src/store/gateways.ts';
 import { createTestApi } from '../helpers/api.ts';
+import { launchThroughProvider } from '../helpers/campaign.ts';
 import { waitFor } from '../helpers/db.ts';
 
 test('a transactional message overtakes a draining campaign', { timeout: 120_000 }, async () => {
   const api = await createTestApi();
   const provider = await startSandboxProvider({ latencyMs: 200, deliveryDelayMs: 50 });
-  await insertGateway(api.db, api.org.id, {
-    name: 'slow',
-    kind: 'sandbox-http',
-    channel: 'sms',
-    priority: -1,
-    settings: { url: provider.url },
+  const seeded = await launchThroughProvider(api.db, {
+    n: 5000,
+    providerUrl: provider.url,
+    orgId: api.org.id,
   });
-  await api.db.query(
-    `INSERT INTO contacts (org_id, first_name, phone) SELECT $1, 'C', '+7912' || lpad(g::text, 7, '0') FROM generate_series(1, 5000) g`,
-    [api.org.id],
-  );
-  const c = await insertCampaign(
-    api.db,
-    api.org.id,
-    { name: 'big', channel: 'sms', textTemplate: 'Hello', audience: { kind: 'all' } },
-    't',
-  );
-  assert.ok((await launchCampaign(api.db, api.org.id, c.id, 't')).ok);
+  assert.ok(seeded.launch.ok);
+  const c = { id: seeded.campaignId };
   const d = await startDispatcher(api.db, {
     workers: 2,
     gateways: api.gateways,
