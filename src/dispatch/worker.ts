@@ -131,6 +131,7 @@ export class DispatchWorker {
           subject: m.subject,
           body: m.body,
           sender: m.sender,
+          content: m.content,
         })),
       );
     } catch (err) {

@@ -3,6 +3,8 @@
  * requests and the provider's answers into Vestnik's outcomes and states; it never touches the
  * database, and gets its configuration through its factory.
  */
+
+import type { MessageContent } from '../core/content.ts';
 import type { Channel, MessageState } from '../core/states.ts';
 
 export interface OutgoingMessage {
@@ -14,6 +16,8 @@ export interface OutgoingMessage {
   body: string;
   /** The sender name (SMS) or display name (e-mail); null for the gateway's default. */
   sender: string | null;
+  /** E-mail only: the sanitised HTML, List-Unsubscribe headers, attachments by document id (CT-4). */
+  content?: MessageContent | null;
 }
 
 export type SendOutcome =

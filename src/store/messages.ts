@@ -6,6 +6,7 @@
  * deadline, to be expired. Claiming pushes `due_at` forward by the lease, so a crash needs no
  * cleanup: the row simply becomes due again.
  */
+import type { MessageContent } from '../core/content.ts';
 import type { Channel, MessageState } from '../core/states.ts';
 import type { Queryable } from './db.ts';
 
@@ -97,6 +98,8 @@ export interface NewMessage {
   reason: string | null;
   segments: number;
   priceKopecks: number;
+  /** An e-mail's HTML, headers and attachments (CT-4); absent for SMS and messenger. */
+  content?: MessageContent | null;
 }
 
 /**
@@ -118,11 +121,12 @@ export async function insertCampaignMessages(
   if (batch.length === 0) return 0;
   const { rowCount } = await tx.query(
     `INSERT INTO messages (org_id, campaign_id, channel, gateway_id, initiator, sender, contact_id, address, body, subject,
-                           state, reason, segments, price_kopecks, due_at, final_at)
+                           state, reason, segments, price_kopecks, content, due_at, final_at)
      SELECT $1, $2, $3, $4, $5, $6, u.contact_id, u.address, u.body, u.subject, u.state, u.reason, u.segments, u.price,
-            CASE WHEN u.state = 'queued' THEN now() END, CASE WHEN u.state <> 'queued' THEN now() END
-     FROM unnest($7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::bigint[])
-          AS u(contact_id, address, body, subject, state, reason, segments, price)
+            u.content, CASE WHEN u.state = 'queued' THEN now() END, CASE WHEN u.state <> 'queued' THEN now() END
+     FROM unnest($7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::bigint[],
+                 $15::jsonb[])
+          AS u(contact_id, address, body, subject, state, reason, segments, price, content)
      ON CONFLICT (campaign_id, contact_id, channel) WHERE campaign_id IS NOT NULL AND contact_id IS NOT NULL
      DO NOTHING`,
     [
@@ -140,6 +144,7 @@ export async function insertCampaignMessages(
       batch.map((m) => m.reason),
       batch.map((m) => m.segments),
       batch.map((m) => m.priceKopecks),
+      batch.map((m) => (m.content ? JSON.stringify(m.content) : null)),
     ],
   );
   return rowCount;

@@ -3,6 +3,8 @@
  * Every write that finalises a message returns the campaigns it touched, so the caller can close
  * the ones that are finished.
  */
+
+import type { MessageContent } from '../core/content.ts';
 import type { Channel, MessageState } from '../core/states.ts';
 import type { Db, Queryable } from './db.ts';
 import { applyEarlyReports, keepEarlyReports } from './earlyReports.ts';
@@ -17,6 +19,8 @@ export interface ClaimedMessage {
   address: string;
   subject: string | null;
   body: string;
+  /** An e-mail's HTML, headers and attachments; null for SMS and messenger. */
+  content: MessageContent | null;
   sender: string | null;
   attempts: number;
   state: 'queued' | 'submitted';
@@ -33,6 +37,7 @@ interface ClaimRow {
   address: string;
   subject: string | null;
   body: string;
+  content: MessageContent | null;
   sender: string | null;
   attempts: number;
   state: 'queued' | 'submitted';
@@ -49,6 +54,7 @@ const toClaimed = (r: ClaimRow): ClaimedMessage => ({
   address: r.address,
   subject: r.subject,
   body: r.body,
+  content: r.content,
   sender: r.sender,
   attempts: r.attempts,
   state: r.state,
@@ -76,7 +82,7 @@ export async function claimDue(
      UPDATE messages m SET lease_owner = $2, due_at = now() + make_interval(secs => $4),
        attempts = m.attempts + CASE WHEN $1 = 'queued' THEN 1 ELSE 0 END
      FROM due WHERE m.id = due.id
-     RETURNING m.id, m.org_id, m.campaign_id, m.gateway_id, m.channel, m.address, m.subject, m.body, m.sender, m.attempts,
+     RETURNING m.id, m.org_id, m.campaign_id, m.gateway_id, m.channel, m.address, m.subject, m.body, m.content, m.sender, m.attempts,
                m.state, m.provider_message_id, m.status_deadline`,
     [state, workerId, limit, leaseSeconds],
   );
