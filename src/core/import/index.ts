@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import type { FieldProblem } from '../result.ts';
 import { openCsv } from './csv.ts';
 import type { TextEncoding } from './decode.ts';
+import { restoreQuoted } from './export.ts';
 import { type ColumnMapping, checkMapping, suggestMapping } from './mapping.ts';
 import { parseRow, type RowOutcome } from './rows.ts';
 import type { Delimiter } from './sniff.ts';
@@ -23,7 +24,7 @@ export type ImportFormat = 'csv' | 'xlsx';
 
 export interface ImportInfo {
   format: ImportFormat;
-  /** CSV: the encoding decided when this was taken (`ascii` while only ASCII has been read). */
+  /** CSV: the encoding decided so far (`ascii` while only ASCII has been read); read live. */
   encoding: TextEncoding | null;
   delimiter: Delimiter | null;
   headers: string[];
@@ -57,9 +58,25 @@ export function openTable(stream: Readable, format: ImportFormat): Promise<Table
 
 const todayUtc = (): string => new Date().toISOString().slice(0, 10);
 
+/** A row with the `'` that an export puts before `=`, `+`, `-`, `@` taken off again (export.ts). */
+function unquoted(row: SheetRow): SheetRow {
+  let cells: SheetRow['cells'] | undefined;
+  for (const [header, cell] of Object.entries(row.cells)) {
+    const restored = restoreQuoted(cell);
+    if (restored === cell) continue;
+    cells ??= { ...row.cells };
+    cells[header] = restored;
+  }
+  return cells ? { ...row, cells } : row;
+}
+
+// `encoding` reads the table's decision when asked: it may be made only after the header, at the
+// first non-ASCII byte, so an importer reads it again at the end.
 const info = (table: Table, mapping: ColumnMapping): ImportInfo => ({
   format: table.format,
-  encoding: table.encoding ?? null,
+  get encoding() {
+    return table.encoding ?? null;
+  },
   delimiter: table.delimiter ?? null,
   headers: table.headers,
   headerRow: table.headerRow,
@@ -84,7 +101,7 @@ export async function* parseImport(
     options.onOpen?.(info(table, checked.value));
     const today = options.today ?? todayUtc();
     for await (const sheetRow of table.rows()) {
-      const outcome = parseRow(sheetRow, checked.value, today);
+      const outcome = parseRow(unquoted(sheetRow), checked.value, today);
       if (outcome) yield outcome;
     }
   } finally {
@@ -117,7 +134,8 @@ export async function preview(
     const limit = options.rows ?? 10;
     if (limit > 0) {
       for await (const row of table.rows()) {
-        if (Object.values(row.cells).some((c) => c !== null) || row.overflow || row.broken) rows.push(row);
+        if (Object.values(row.cells).some((c) => c !== null) || row.overflow || row.broken)
+          rows.push(unquoted(row));
         if (rows.length >= limit) break;
       }
     }

@@ -1,0 +1,190 @@
+/**
+ * The writes of an import (AU-8), a batch of rows per statement: contacts found by their key and
+ * updated, the rest inserted, then their plots and accounts. Fields a row leaves out are passed as
+ * NULL and kept as stored (coalesce): an import adds and corrects, it never erases. Custom
+ * attributes are merged into the stored ones.
+ */
+import type { Queryable } from './db.ts';
+
+/** How a row finds its contact: external id, else phone, else e-mail. */
+export type KeyKind = 'external_id' | 'phone' | 'email';
+
+export interface ContactWrite {
+  externalId?: string | null;
+  lastName?: string;
+  firstName?: string;
+  middleName?: string;
+  phone?: string | null;
+  email?: string | null;
+  telegramChatId?: string | null;
+  timeZone?: string | null;
+  gender?: 'male' | 'female' | null;
+  birthDate?: string | null;
+  attributes?: Record<string, unknown>;
+}
+
+const FIELDS = [
+  ['externalId', 'external_id', 'text'],
+  ['lastName', 'last_name', 'text'],
+  ['firstName', 'first_name', 'text'],
+  ['middleName', 'middle_name', 'text'],
+  ['phone', 'phone', 'text'],
+  ['email', 'email', 'text'],
+  ['telegramChatId', 'telegram_chat_id', 'text'],
+  ['timeZone', 'time_zone', 'text'],
+  ['gender', 'gender', 'text'],
+  ['birthDate', 'birth_date', 'date'],
+] as const;
+
+const columnArrays = (contacts: readonly ContactWrite[]): unknown[] => [
+  ...FIELDS.map(([key]) => contacts.map((c) => c[key] ?? null)),
+  contacts.map((c) => (c.attributes ? JSON.stringify(c.attributes) : null)),
+];
+
+const UNNEST_COLUMNS = `${FIELDS.map(([, col]) => col).join(', ')}, attributes`;
+const unnestArgs = (first: number) =>
+  [...FIELDS.map(([, , type]) => (type === 'date' ? 'text' : type)), 'text']
+    .map((type, i) => `$${first + i}::${type}[]`)
+    .join(', ');
+
+/** The stored contact for each key of one kind (the lowest id where several share a phone or e-mail). */
+export async function findContactIds(
+  db: Queryable,
+  orgId: number,
+  kind: KeyKind,
+  keys: readonly string[],
+): Promise<Map<string, number>> {
+  if (keys.length === 0) return new Map();
+  const { rows } = await db.query<{ key: string; id: number }>(
+    `SELECT DISTINCT ON (${kind}) ${kind} AS key, id FROM contacts
+     WHERE org_id = $1 AND ${kind} = ANY($2::text[]) ORDER BY ${kind}, id`,
+    [orgId, keys],
+  );
+  return new Map(rows.map((r) => [r.key, r.id]));
+}
+
+/** Updates stored contacts by id with the fields given (others kept); attributes merged. */
+export async function updateContactsById(
+  db: Queryable,
+  orgId: number,
+  ids: readonly number[],
+  contacts: readonly ContactWrite[],
+): Promise<void> {
+  if (ids.length === 0) return;
+  const sets = FIELDS.map(([, col, type]) =>
+    type === 'date' ? `${col} = coalesce(u.${col}::date, c.${col})` : `${col} = coalesce(u.${col}, c.${col})`,
+  );
+  await db.query(
+    `UPDATE contacts c SET ${sets.join(', ')},
+       attributes = c.attributes || coalesce(u.attributes::jsonb, '{}'), updated_at = now()
+     FROM unnest($2::bigint[], ${unnestArgs(3)}) AS u(id, ${UNNEST_COLUMNS})
+     WHERE c.org_id = $1 AND c.id = u.id`,
+    [orgId, ids, ...columnArrays(contacts)],
+  );
+}
+
+/**
+ * Inserts new contacts; returns the id of each, in input order, or null for one whose external id
+ * another process inserted meanwhile (the caller finds and updates it).
+ */
+export async function insertContacts(
+  db: Queryable,
+  orgId: number,
+  contacts: readonly ContactWrite[],
+): Promise<(number | null)[]> {
+  if (contacts.length === 0) return [];
+  const values = FIELDS.map(([, col, type]) =>
+    col === 'last_name' || col === 'first_name' || col === 'middle_name'
+      ? `coalesce(u.${col}, '')`
+      : type === 'date'
+        ? `u.${col}::date`
+        : `u.${col}`,
+  );
+  const { rows } = await db.query<{ id: number; ord: number }>(
+    `WITH ins AS (
+       INSERT INTO contacts (org_id, ${UNNEST_COLUMNS})
+       SELECT $1, ${values.join(', ')}, coalesce(u.attributes::jsonb, '{}')
+       FROM unnest(${unnestArgs(2)}) WITH ORDINALITY AS u(${UNNEST_COLUMNS}, ord)
+       ORDER BY u.ord
+       ON CONFLICT (org_id, external_id) WHERE external_id IS NOT NULL DO NOTHING
+       RETURNING id)
+     SELECT id, row_number() OVER (ORDER BY id)::int AS ord FROM ins`,
+    [orgId, ...columnArrays(contacts)],
+  );
+  // Identity values are handed out in insertion order, so the n-th id belongs to the n-th row
+  // inserted; rows skipped by a conflict leave no gap to place — then each is matched by its key.
+  if (rows.length === contacts.length) return rows.map((r) => r.id);
+  return matchInserted(
+    db,
+    orgId,
+    contacts,
+    rows.map((r) => r.id),
+  );
+}
+
+/** After a conflict skipped some rows: which inserted id belongs to which row, by external id. */
+async function matchInserted(
+  db: Queryable,
+  orgId: number,
+  contacts: readonly ContactWrite[],
+  ids: number[],
+): Promise<(number | null)[]> {
+  const { rows } = await db.query<{
+    id: number;
+    external_id: string | null;
+    phone: string | null;
+    email: string | null;
+  }>(
+    'SELECT id, external_id, phone, email FROM contacts WHERE org_id = $1 AND id = ANY($2::bigint[]) ORDER BY id',
+    [orgId, ids],
+  );
+  const byExternal = new Map(rows.filter((r) => r.external_id !== null).map((r) => [r.external_id, r.id]));
+  const rest = rows.filter((r) => r.external_id === null);
+  let next = 0;
+  // Only rows with an external id can conflict; those without are inserted in order, always.
+  return contacts.map((c) =>
+    c.externalId ? (byExternal.get(c.externalId) ?? null) : (rest[next++]?.id ?? null),
+  );
+}
+
+export interface ObjectWrite {
+  contactId: number;
+  kind: 'plot' | 'account';
+  number: string;
+  chargesKopecks?: number;
+  debtKopecks?: number;
+}
+
+/**
+ * Plots and accounts by number: an existing one is linked to this contact (the file is the current
+ * register) and gets the amounts given; a new one is created. Numbers must be distinct in a call.
+ */
+export async function upsertObjects(
+  db: Queryable,
+  orgId: number,
+  objects: readonly ObjectWrite[],
+): Promise<void> {
+  if (objects.length === 0) return;
+  await db.query(
+    `WITH u AS (
+       SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+         AS u(contact_id, kind, number, charges, debt)),
+     upd AS (
+       UPDATE objects o SET contact_id = u.contact_id, charges_kopecks = coalesce(u.charges, o.charges_kopecks),
+         debt_kopecks = coalesce(u.debt, o.debt_kopecks)
+       FROM u WHERE o.org_id = $1 AND o.kind = u.kind AND o.number = u.number
+       RETURNING o.kind, o.number)
+     INSERT INTO objects (org_id, contact_id, kind, number, charges_kopecks, debt_kopecks)
+     SELECT $1, u.contact_id, u.kind, u.number, coalesce(u.charges, 0), coalesce(u.debt, 0) FROM u
+     WHERE NOT EXISTS (SELECT 1 FROM upd WHERE upd.kind = u.kind AND upd.number = u.number)
+     ON CONFLICT (org_id, kind, number) DO NOTHING`,
+    [
+      orgId,
+      objects.map((o) => o.contactId),
+      objects.map((o) => o.kind),
+      objects.map((o) => o.number),
+      objects.map((o) => o.chargesKopecks ?? null),
+      objects.map((o) => o.debtKopecks ?? null),
+    ],
+  );
+}
