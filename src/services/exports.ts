@@ -34,7 +34,7 @@ export async function exportSelection(
   const parts: Filter[] = [];
   if (req.listId !== undefined) {
     const list = await getList(db, orgId, req.listId);
-    if (!list || list.kind !== 'contacts')
+    if (list?.kind !== 'contacts')
       return {
         ok: false,
         problems: [{ field: 'listId', value: req.listId, message: `no list of contacts ${req.listId}` }],
