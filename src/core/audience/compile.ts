@@ -7,6 +7,7 @@
  * Dates are the recipient's: today is `now` in the contact's time zone, else the organisation's.
  */
 import type { FieldProblem } from '../result.ts';
+import { addDays, birthdayKeys, localDate, minusYears, nextMonth } from './dates.ts';
 import type { CompareOp, ContactField, FieldOp, Filter, Predicate, Scalar } from './filter.ts';
 import { CONTACT_FIELDS, MAX_DEPTH } from './filter.ts';
 
@@ -158,9 +159,77 @@ function compileField(p: Extract<Predicate, { type: 'field' }>, path: string, ct
   return { ok: true, sql: op === 'ne' ? `coalesce(${cmp}, true)` : `coalesce(${cmp}, false)` };
 }
 
-/** The recipient's local date today. */
-function todayExpr(ctx: CompileContext): string {
-  return `((${ctx.params.add(ctx.now.toISOString(), 'timestamptz')} AT TIME ZONE coalesce(c.time_zone, ${ctx.params.add(ctx.orgTimeZone, 'text')}))::date)`;
+/**
+ * Dates are the recipient's. Most contacts have no zone of their own and take the organisation's:
+ * for them the compiler works out today's bounds once and the SQL compares the column with a
+ * parameter (`org`); only contacts with a zone of their own compute today per row (`own`).
+ */
+function byZone(alias: string, org: string, own: string): string {
+  return `(CASE WHEN ${alias}.time_zone IS NULL THEN ${org} ELSE ${own} END)`;
+}
+
+/** The recipient's local date today, for a contact whose `time_zone` is set. */
+function ownToday(ctx: CompileContext, alias = 'c'): string {
+  return `((${ctx.params.add(ctx.now.toISOString(), 'timestamptz')} AT TIME ZONE ${alias}.time_zone)::date)`;
+}
+
+const orgToday = (ctx: CompileContext): string => localDate(ctx.now, ctx.orgTimeZone);
+
+/** Month × 100 + day of the birth date, compared with birthdayKeys. */
+const BIRTH_KEY = "(date_part('month', c.birth_date) * 100 + date_part('day', c.birth_date))::int";
+
+function birthdayPredicate(
+  p: Extract<Predicate, { type: 'birthday' }>,
+  path: string,
+  ctx: CompileContext,
+): Out {
+  const P = ctx.params;
+  const today = orgToday(ctx);
+  const own = ownToday(ctx);
+  const keys = (from: string, to: string) => `${BIRTH_KEY} = ANY(${P.add(birthdayKeys(from, to), 'int[]')})`;
+  let org: string;
+  let mine: string;
+  if (p.window === 'today') {
+    org = keys(today, today);
+    mine = `next_birthday(c.birth_date, ${own}) = ${own}`;
+  } else if (p.window === 'next_days' || p.window === 'past_days') {
+    if (p.days === undefined) return bad(`${path}.days`, null, `${p.window} needs days`);
+    const days = P.add(p.days, 'int');
+    if (p.window === 'next_days') {
+      org = keys(today, addDays(today, p.days));
+      mine = `next_birthday(c.birth_date, ${own}) <= ${own} + ${days}`;
+    } else {
+      // Seed 004's «за прошедшие N дней»: a birthday from today − days through today.
+      org = keys(addDays(today, -p.days), today);
+      mine = `next_birthday(c.birth_date, ${own} - ${days}) <= ${own}`;
+    }
+  } else {
+    org = `date_part('month', c.birth_date) = ${P.add(nextMonth(today), 'int')}`;
+    mine = `date_part('month', c.birth_date) = date_part('month', date_trunc('month', ${own}) + interval '1 month')`;
+  }
+  return { ok: true, sql: `coalesce(${byZone('c', org, mine)}, false)` };
+}
+
+function agePredicate(p: Extract<Predicate, { type: 'age' }>, path: string, ctx: CompileContext): Out {
+  if (p.min === undefined && p.max === undefined) return bad(path, p, 'give min, max or both');
+  if (p.min !== undefined && p.max !== undefined && p.min > p.max)
+    return bad(`${path}.min`, p.min, `is above max ${p.max}`);
+  const P = ctx.params;
+  const today = orgToday(ctx);
+  const own = ownToday(ctx);
+  // At least `min` full years: born on or before today − min years. At most `max`: born after
+  // today − (max + 1) years. 29 February steps back to 28 February in a common year on both sides.
+  const org: string[] = [];
+  const mine: string[] = [];
+  if (p.min !== undefined) {
+    org.push(`c.birth_date <= ${P.add(minusYears(today, p.min), 'date')}`);
+    mine.push(`c.birth_date <= (${own} - make_interval(years => ${P.add(p.min, 'int')}))::date`);
+  }
+  if (p.max !== undefined) {
+    org.push(`c.birth_date > ${P.add(minusYears(today, p.max + 1), 'date')}`);
+    mine.push(`c.birth_date > (${own} - make_interval(years => ${P.add(p.max + 1, 'int')}))::date`);
+  }
+  return { ok: true, sql: `coalesce(${byZone('c', org.join(' AND '), mine.join(' AND '))}, false)` };
 }
 
 function objectsPredicate(p: Extract<Predicate, { type: 'objects' }>, ctx: CompileContext): string {
@@ -180,6 +249,32 @@ function objectsPredicate(p: Extract<Predicate, { type: 'objects' }>, ctx: Compi
     : `c.id IN (${groups} HAVING ${holds})`;
 }
 
+/** Loan statuses whose schedules no longer call for reminders (seed 004: «закрыт», «аннулирован»). */
+export const INACTIVE_LOAN_STATUSES = ['closed', 'cancelled', 'закрыт', 'аннулирован'];
+
+/**
+ * Contacts with an unpaid instalment in the window, in their own time zone. The subquery is not
+ * correlated: it reads only the instalments within two days of the organisation's window (no time
+ * zone is further apart), then checks each against its contact's own today.
+ */
+function paymentPredicate(p: Extract<Predicate, { type: 'payment' }>, ctx: CompileContext): string {
+  const P = ctx.params;
+  const today = orgToday(ctx);
+  const span = p.days - 1;
+  const [from, to] = p.state === 'planned' ? [0, span] : [-span, 0];
+  const own = ownToday(ctx, 'cc');
+  const lo = byZone('cc', P.add(addDays(today, from), 'date'), `${own} + ${P.add(from, 'int')}`);
+  const hi = byZone('cc', P.add(addDays(today, to), 'date'), `${own} + ${P.add(to, 'int')}`);
+  return (
+    `c.id IN (SELECT o.contact_id FROM loan_payments p JOIN objects o ON o.id = p.object_id ` +
+    `JOIN contacts cc ON cc.id = o.contact_id WHERE p.org_id = ${ctx.org} AND o.org_id = ${ctx.org} ` +
+    `AND o.kind = 'loan' AND NOT coalesce(lower(o.attributes->>'status') = ANY(${P.add(INACTIVE_LOAN_STATUSES, 'text[]')}), false) ` +
+    `AND p.paid_kopecks < p.amount_kopecks ` +
+    `AND p.due_date BETWEEN ${P.add(addDays(today, from - 2), 'date')} AND ${P.add(addDays(today, to + 2), 'date')} ` +
+    `AND p.due_date BETWEEN ${lo} AND ${hi})`
+  );
+}
+
 function compilePredicate(p: Predicate, path: string, ctx: CompileContext): Out {
   const P = ctx.params;
   switch (p.type) {
@@ -187,34 +282,10 @@ function compilePredicate(p: Predicate, path: string, ctx: CompileContext): Out 
       return compileField(p, path, ctx);
     case 'gender':
       return { ok: true, sql: `coalesce(c.gender = ${P.add(p.value, 'text')}, false)` };
-    case 'age': {
-      if (p.min === undefined && p.max === undefined) return bad(path, p, 'give min, max or both');
-      if (p.min !== undefined && p.max !== undefined && p.min > p.max)
-        return bad(`${path}.min`, p.min, `is above max ${p.max}`);
-      // Full years: the difference of YYYYMMDD numbers, divided by 10,000.
-      const age = `((to_char(${todayExpr(ctx)}, 'YYYYMMDD')::int - to_char(c.birth_date, 'YYYYMMDD')::int) / 10000)`;
-      const parts = [
-        ...(p.min !== undefined ? [`${age} >= ${P.add(p.min, 'int')}`] : []),
-        ...(p.max !== undefined ? [`${age} <= ${P.add(p.max, 'int')}`] : []),
-      ];
-      return { ok: true, sql: `coalesce(${parts.join(' AND ')}, false)` };
-    }
-    case 'birthday': {
-      const today = todayExpr(ctx);
-      if (p.window === 'today')
-        return { ok: true, sql: `coalesce(next_birthday(c.birth_date, ${today}) = ${today}, false)` };
-      if (p.window === 'next_days') {
-        if (p.days === undefined) return bad(`${path}.days`, null, 'next_days needs days');
-        return {
-          ok: true,
-          sql: `coalesce(next_birthday(c.birth_date, ${today}) <= ${today} + ${P.add(p.days, 'int')}, false)`,
-        };
-      }
-      return {
-        ok: true,
-        sql: `coalesce(extract(month FROM c.birth_date) = extract(month FROM (date_trunc('month', ${today}) + interval '1 month')), false)`,
-      };
-    }
+    case 'age':
+      return agePredicate(p, path, ctx);
+    case 'birthday':
+      return birthdayPredicate(p, path, ctx);
     case 'objects':
       return { ok: true, sql: objectsPredicate(p, ctx) };
     case 'list': {
@@ -246,6 +317,8 @@ function compilePredicate(p: Predicate, path: string, ctx: CompileContext): Out 
         ok: true,
         sql: `coalesce((c.attributes->>${P.add(p.type, 'text')}) = ANY(${P.add(p.values, 'text[]')}), false)`,
       };
+    case 'payment':
+      return { ok: true, sql: paymentPredicate(p, ctx) };
     case 'meter': {
       const sub = `c.id IN (SELECT o.contact_id FROM objects o WHERE o.org_id = ${ctx.org} AND o.kind = 'meter')`;
       return { ok: true, sql: p.has ? sub : `NOT ${sub}` };

@@ -40,8 +40,17 @@ export type Predicate =
   /** Full years in the recipient's time zone, both bounds inclusive. */
   | { type: 'age'; min?: number; max?: number }
   | { type: 'gender'; value: 'male' | 'female' }
-  /** today; the next `days` days (today included, today + days the last); the next calendar month. */
-  | { type: 'birthday'; window: 'today' | 'next_days' | 'next_month'; days?: number }
+  /**
+   * today; the next `days` days (today included, today + days the last); the past `days` days
+   * (today − days through today, seed 004's greetings); the next calendar month.
+   */
+  | { type: 'birthday'; window: 'today' | 'next_days' | 'past_days' | 'next_month'; days?: number }
+  /**
+   * Has a loan payment not fully paid (seed 004), of a loan not closed or cancelled
+   * (`attributes.status`): `planned` — due in the next `days` days, today included; `overdue` —
+   * due in the past `days` days, today included.
+   */
+  | { type: 'payment'; state: 'planned' | 'overdue'; days: number }
   /** Count of objects, or the sum of their debt or charges (kopecks), compared with `value`. */
   | {
       type: 'objects';
@@ -95,7 +104,7 @@ const predicates = (): TSchema[] => [
   Type.Object(
     {
       type: Type.Literal('birthday'),
-      window: Str(['today', 'next_days', 'next_month'] as const),
+      window: Str(['today', 'next_days', 'past_days', 'next_month'] as const),
       days: Type.Optional(Type.Integer({ minimum: 0, maximum: 366 })),
     },
     strict,
@@ -121,6 +130,14 @@ const predicates = (): TSchema[] => [
   Type.Object({ type: Type.Literal('rating'), values: Strings }, strict),
   Type.Object({ type: Type.Literal('office'), values: Strings }, strict),
   Type.Object({ type: Type.Literal('meter'), has: Type.Boolean() }, strict),
+  Type.Object(
+    {
+      type: Type.Literal('payment'),
+      state: Str(['planned', 'overdue'] as const),
+      days: Type.Integer({ minimum: 1, maximum: 3660, description: 'days, today included' }),
+    },
+    strict,
+  ),
 ];
 
 const Self = Type.Ref('AudienceFilter');
