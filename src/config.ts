@@ -12,7 +12,7 @@ export interface Config {
   readonly dataDir: string;
   readonly host: string;
   readonly port: number;
-  /** The address gateways call back on; defaults to the server's own. */
+  /** The address gateways call back on and public links (documents, unsubscribe) point to; defaults to the server's own. */
   readonly publicUrl: string;
   readonly adminEmail: string | undefined;
   readonly adminPassword: string | undefined;
@@ -26,6 +26,8 @@ export interface Config {
   readonly leaseSeconds: number;
   /** Between status polls of a submitted message (VESTNIK_STATUS_POLL_SECONDS). */
   readonly statusPollSeconds: number;
+  /** How many days a signed document link (`%kvit`) works (VESTNIK_LINK_DAYS). */
+  readonly linkDays: number;
   readonly logLevel: string;
 }
 
@@ -73,6 +75,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     batchSize: intVar(env, 'VESTNIK_BATCH_SIZE', 500, 1, 10_000),
     leaseSeconds: intVar(env, 'VESTNIK_LEASE_SECONDS', 60, 1, 3600),
     statusPollSeconds: intVar(env, 'VESTNIK_STATUS_POLL_SECONDS', 5, 1, 3600),
+    linkDays: intVar(env, 'VESTNIK_LINK_DAYS', 90, 1, 3650),
     logLevel: env.VESTNIK_LOG_LEVEL?.trim() || 'info',
   });
 }

@@ -15,6 +15,7 @@ import { listObjectsOfContact } from '../store/objects.ts';
 import { getOrg } from '../store/orgs.ts';
 import { listTariffs } from '../store/tariffs.ts';
 import { checkTemplate, storedTemplate, type TemplateProblem } from './campaigns.ts';
+import { type LinkSettings, receiptLinks } from './documents.ts';
 
 export interface PreviewInput {
   channel: Channel;
@@ -41,10 +42,15 @@ export type PreviewResult =
   | { ok: false; problems: TemplateProblem[] }
   | { ok: false; notFound: true };
 
+/**
+ * `links` (the configuration: VESTNIK_PUBLIC_URL, VESTNIK_LINK_DAYS) signs each object's receipt
+ * link, as the launch does, so `%kvit` shows real links; without it objects have none.
+ */
 export async function previewForContact(
   db: Queryable,
   orgId: number,
   p: PreviewInput,
+  links?: LinkSettings,
 ): Promise<PreviewResult> {
   const problems = [
     ...checkTemplate(p.text, 'text', p.channel),
@@ -54,6 +60,15 @@ export async function previewForContact(
   const contact = await getContact(db, orgId, p.contactId);
   if (!contact) return { ok: false, notFound: true };
   const objects = await listObjectsOfContact(db, orgId, contact.id);
+  const signed = links
+    ? await receiptLinks(
+        db,
+        { id: orgId },
+        objects.map((o) => o.id),
+        new Date(),
+        links,
+      )
+    : new Map<number, string>();
   const scope = buildScope(
     {
       id: contact.id,
@@ -71,6 +86,7 @@ export async function previewForContact(
       number: o.number,
       charges_kopecks: o.chargesKopecks,
       debt_kopecks: o.debtKopecks,
+      link: signed.get(o.id) ?? null,
     })),
     (await getOrg(db, orgId))!,
     { today: new Date().toISOString().slice(0, 10) },

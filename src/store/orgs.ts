@@ -26,10 +26,11 @@ const toOrg = (r: OrgRow): Org => ({
 
 /** Creates the organisation with a sandbox gateway per channel, so it can send at once (PR-1). */
 export async function createOrg(db: Queryable, name: string, timeZone = 'Europe/Moscow'): Promise<Org> {
-  const { rows } = await db.query<OrgRow>('INSERT INTO orgs (name, time_zone) VALUES ($1, $2) RETURNING *', [
-    name,
-    timeZone,
-  ]);
+  // The secret that signs its public links (documents, unsubscribe): 256 bits from the CSPRNG.
+  const { rows } = await db.query<OrgRow>(
+    'INSERT INTO orgs (name, time_zone, link_secret) VALUES ($1, $2, $3) RETURNING *',
+    [name, timeZone, crypto.randomBytes(32)],
+  );
   const org = toOrg(rows[0]!);
   await db.query('INSERT INTO balances (org_id) VALUES ($1)', [org.id]);
   for (const channel of CHANNELS) {
@@ -55,4 +56,13 @@ export async function listOrgs(db: Queryable): Promise<Org[]> {
 export async function countOrgs(db: Queryable): Promise<number> {
   const { rows } = await db.query<{ n: number }>('SELECT count(*)::int AS n FROM orgs');
   return rows[0]!.n;
+}
+
+/** The secret that signs the organisation's public links; never leaves the server. */
+export async function getLinkSecret(db: Queryable, orgId: number): Promise<Buffer | undefined> {
+  const { rows } = await db.query<{ link_secret: Uint8Array }>('SELECT link_secret FROM orgs WHERE id = $1', [
+    orgId,
+  ]);
+  const s = rows[0]?.link_secret;
+  return s ? Buffer.from(s) : undefined;
 }

@@ -84,6 +84,13 @@ test('organisation B sees and changes nothing of organisation A on any documente
   );
   const attribute = await api.call('POST', '/api/v1/attributes', { name: 'markerA', type: 'text' });
   assert.equal(attribute.status, 201, attribute.text);
+  const document = await api.app.inject({
+    method: 'POST',
+    url: `/api/v1/objects/${object.body.id}/documents?fileName=${encodeURIComponent('МаркерАквитанция.pdf')}`,
+    headers: { authorization: `Bearer ${api.org.key}`, 'content-type': 'application/pdf' },
+    payload: Buffer.from('%PDF-1.4 МаркерА'),
+  });
+  assert.equal(document.statusCode, 201, document.body);
   const smsGateway = gateways.body.items.find((g: { channel: string }) => g.channel === 'sms');
   const sender = await api.call('POST', '/api/v1/senders', { gatewayId: smsGateway.id, name: 'MarkerA' });
   assert.equal(sender.status, 201, sender.text);
@@ -112,6 +119,7 @@ test('organisation B sees and changes nothing of organisation A on any documente
     senders: sender.body.id,
     lists: list.body.id,
     attributes: attribute.body.id,
+    documents: document.json().document.id,
   };
 
   const doc = (await api.call('GET', '/api/openapi.json', undefined, { key: null })).body;

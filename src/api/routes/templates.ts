@@ -52,7 +52,7 @@ export const templateRoutes =
     const { db } = deps;
 
     const answer = async (orgId: number, input: PreviewInput) => {
-      const r = await previewForContact(db, orgId, input);
+      const r = await previewForContact(db, orgId, input, deps.config);
       if (r.ok) return r.preview;
       if ('notFound' in r) throw notFound(`contact ${input.contactId}`);
       throw new ApiError(

@@ -52,7 +52,7 @@ export function registerTemplateCommands(program: Command, rt: Runtime): void {
               ...(c.subject ? { subject: c.subject } : {}),
             };
           }
-          return previewForContact(db, orgId, input);
+          return previewForContact(db, orgId, input, rt.config);
         });
         if (!r.ok) {
           if ('notFound' in r) throw new CliError(`no contact ${o.contact}`);

@@ -6,8 +6,9 @@
  * Token: `base64url(JSON payload) "." base64url(HMAC-SHA256)`, the MAC over a fixed label and the
  * payload's text, so a MAC made with the same secret for something else (a webhook signature) is
  * never a valid token. Compared in constant time. URL-safe as it is: letters, digits, `-`, `_`, `.`.
+ * The scheme itself is ../signing.ts, shared with document links.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { openToken, type Purpose, peekPayload, sealToken } from '../signing.ts';
 
 export interface UnsubscribeClaims {
   orgId: number | string;
@@ -24,12 +25,7 @@ export type VerifyResult =
   | { ok: true; claims: UnsubscribeClaims & { expiresAt: number | null } }
   | { ok: false; reason: 'malformed' | 'bad_signature' | 'expired' };
 
-const LABEL = 'vestnik/unsubscribe/v1\n';
-
-const mac = (secret: string | Buffer, payload: string): Buffer =>
-  createHmac('sha256', secret)
-    .update(LABEL + payload)
-    .digest();
+const PURPOSE: Purpose = { label: 'vestnik/unsubscribe/v1\n', macBytes: 32 };
 
 const isId = (v: unknown): v is number | string =>
   (typeof v === 'number' && Number.isSafeInteger(v)) || (typeof v === 'string' && v !== '' && v.length <= 64);
@@ -46,8 +42,7 @@ export function signUnsubscribe(
   const e = options.expiresAt;
   const exp = e === undefined ? undefined : Math.floor(e instanceof Date ? e.getTime() / 1000 : e);
   const payload = JSON.stringify({ o: claims.orgId, c: claims.contactId, m: claims.messageId, e: exp });
-  const body = Buffer.from(payload, 'utf8').toString('base64url');
-  return `${body}.${mac(secret, payload).toString('base64url')}`;
+  return sealToken(secret, PURPOSE, Buffer.from(payload, 'utf8'));
 }
 
 /** `now` in seconds since the epoch, for tests; the clock otherwise. */
@@ -56,19 +51,12 @@ export function verifyUnsubscribe(
   token: string,
   now: number = Date.now() / 1000,
 ): VerifyResult {
-  if (typeof token !== 'string' || token.length > 1024) return { ok: false, reason: 'malformed' };
-  const m = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/.exec(token);
-  if (!m || secret.length === 0) return { ok: false, reason: 'malformed' };
-  const payload = Buffer.from(m[1]!, 'base64url').toString('utf8');
-  const given = Buffer.from(m[2]!, 'base64url');
-  const expected = mac(secret, payload);
   // The MAC is checked before the payload is trusted or even parsed.
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
-    return { ok: false, reason: 'bad_signature' };
-  }
+  const opened = openToken(secret, PURPOSE, token);
+  if (!opened.ok) return opened;
   let data: unknown;
   try {
-    data = JSON.parse(payload);
+    data = JSON.parse(opened.payload.toString('utf8'));
   } catch {
     return { ok: false, reason: 'malformed' };
   }
@@ -79,6 +67,21 @@ export function verifyUnsubscribe(
   const expiresAt = typeof d.e === 'number' ? d.e : null;
   if (expiresAt !== null && now >= expiresAt) return { ok: false, reason: 'expired' };
   return { ok: true, claims: { orgId: d.o, contactId: d.c, messageId: d.m, expiresAt } };
+}
+
+/**
+ * The organisation a token names, UNVERIFIED: only to find whose secret verifies it. Null when the
+ * token cannot be one of ours.
+ */
+export function peekUnsubscribeOrg(token: string): number | string | null {
+  const payload = peekPayload(token);
+  if (!payload) return null;
+  try {
+    const o = (JSON.parse(payload.toString('utf8')) as { o?: unknown } | null)?.o;
+    return isId(o) ? o : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The link itself: the token as the last path segment of the endpoint's address. */
