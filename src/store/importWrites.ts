@@ -47,7 +47,11 @@ const unnestArgs = (first: number) =>
     .map((type, i) => `$${first + i}::${type}[]`)
     .join(', ');
 
-/** The stored contact for each key of one kind (the lowest id where several share a phone or e-mail). */
+/**
+ * The stored contact for each key of one kind (the lowest id where several share a phone or
+ * e-mail). One index probe per key, forced by the LATERAL join: a plain `= ANY(keys)` lets the
+ * planner pick a scan of the whole table, which costs more with every batch as the table grows.
+ */
 export async function findContactIds(
   db: Queryable,
   orgId: number,
@@ -56,8 +60,8 @@ export async function findContactIds(
 ): Promise<Map<string, number>> {
   if (keys.length === 0) return new Map();
   const { rows } = await db.query<{ key: string; id: number }>(
-    `SELECT DISTINCT ON (${kind}) ${kind} AS key, id FROM contacts
-     WHERE org_id = $1 AND ${kind} = ANY($2::text[]) ORDER BY ${kind}, id`,
+    `SELECT k.key, c.id FROM unnest($2::text[]) AS k(key)
+     CROSS JOIN LATERAL (SELECT id FROM contacts WHERE org_id = $1 AND ${kind} = k.key ORDER BY id LIMIT 1) c`,
     [orgId, keys],
   );
   return new Map(rows.map((r) => [r.key, r.id]));
@@ -78,7 +82,7 @@ export async function updateContactsById(
     `UPDATE contacts c SET ${sets.join(', ')},
        attributes = c.attributes || coalesce(u.attributes::jsonb, '{}'), updated_at = now()
      FROM unnest($2::bigint[], ${unnestArgs(3)}) AS u(id, ${UNNEST_COLUMNS})
-     WHERE c.org_id = $1 AND c.id = u.id`,
+     WHERE c.org_id = $1 AND c.id = u.id AND c.id = ANY($2::bigint[])`,
     [orgId, ids, ...columnArrays(contacts)],
   );
 }
@@ -158,6 +162,7 @@ export interface ObjectWrite {
 /**
  * Plots and accounts by number: an existing one is linked to this contact (the file is the current
  * register) and gets the amounts given; a new one is created. Numbers must be distinct in a call.
+ * Existing ones are found by an index probe per number, then updated by id (see findContactIds).
  */
 export async function upsertObjects(
   db: Queryable,
@@ -165,26 +170,46 @@ export async function upsertObjects(
   objects: readonly ObjectWrite[],
 ): Promise<void> {
   if (objects.length === 0) return;
-  await db.query(
-    `WITH u AS (
-       SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
-         AS u(contact_id, kind, number, charges, debt)),
-     upd AS (
-       UPDATE objects o SET contact_id = u.contact_id, charges_kopecks = coalesce(u.charges, o.charges_kopecks),
-         debt_kopecks = coalesce(u.debt, o.debt_kopecks)
-       FROM u WHERE o.org_id = $1 AND o.kind = u.kind AND o.number = u.number
-       RETURNING o.kind, o.number)
-     INSERT INTO objects (org_id, contact_id, kind, number, charges_kopecks, debt_kopecks)
-     SELECT $1, u.contact_id, u.kind, u.number, coalesce(u.charges, 0), coalesce(u.debt, 0) FROM u
-     WHERE NOT EXISTS (SELECT 1 FROM upd WHERE upd.kind = u.kind AND upd.number = u.number)
-     ON CONFLICT (org_id, kind, number) DO NOTHING`,
-    [
-      orgId,
-      objects.map((o) => o.contactId),
-      objects.map((o) => o.kind),
-      objects.map((o) => o.number),
-      objects.map((o) => o.chargesKopecks ?? null),
-      objects.map((o) => o.debtKopecks ?? null),
-    ],
+  const { rows } = await db.query<{ ord: number; id: number }>(
+    `SELECT k.ord::int, o.id FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS k(kind, number, ord)
+     CROSS JOIN LATERAL (SELECT id FROM objects WHERE org_id = $1 AND kind = k.kind AND number = k.number) o`,
+    [orgId, objects.map((o) => o.kind), objects.map((o) => o.number)],
   );
+  const found = new Map(rows.map((r) => [r.ord - 1, r.id]));
+  const existing = objects.flatMap((o, i) => (found.has(i) ? [{ ...o, id: found.get(i)! }] : []));
+  const fresh = objects.filter((_, i) => !found.has(i));
+  if (existing.length) {
+    const ids = existing.map((o) => o.id);
+    await db.query(
+      `UPDATE objects o SET contact_id = u.contact_id, charges_kopecks = coalesce(u.charges, o.charges_kopecks),
+         debt_kopecks = coalesce(u.debt, o.debt_kopecks)
+       FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u(id, contact_id, charges, debt)
+       WHERE o.org_id = $1 AND o.id = u.id AND o.id = ANY($2::bigint[])`,
+      [
+        orgId,
+        ids,
+        existing.map((o) => o.contactId),
+        existing.map((o) => o.chargesKopecks ?? null),
+        existing.map((o) => o.debtKopecks ?? null),
+      ],
+    );
+  }
+  if (fresh.length) {
+    // Another import may have created one meanwhile: it is this row's now.
+    await db.query(
+      `INSERT INTO objects (org_id, contact_id, kind, number, charges_kopecks, debt_kopecks)
+       SELECT $1, u.contact_id, u.kind, u.number, coalesce(u.charges, 0), coalesce(u.debt, 0)
+       FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
+         AS u(contact_id, kind, number, charges, debt)
+       ON CONFLICT (org_id, kind, number) DO UPDATE SET contact_id = excluded.contact_id`,
+      [
+        orgId,
+        fresh.map((o) => o.contactId),
+        fresh.map((o) => o.kind),
+        fresh.map((o) => o.number),
+        fresh.map((o) => o.chargesKopecks ?? null),
+        fresh.map((o) => o.debtKopecks ?? null),
+      ],
+    );
+  }
 }
