@@ -65,6 +65,74 @@ export const ContactObject = Type.Object(
 /** One selection or a union of them (core/audience): the same schema the web interface will use. */
 export const Audience = AudienceSchema;
 
+/** CH-6: a text per channel; the primary channel's is also `textTemplate` (and `subject`). */
+export const CampaignTexts = Type.Object(
+  {
+    sms: Type.Optional(Type.String({ maxLength: 20_000, description: 'the SMS text (Liquid)' })),
+    messenger: Type.Optional(
+      Type.String({
+        maxLength: 20_000,
+        description: 'the messenger text, at most 700 characters once rendered',
+      }),
+    ),
+    email: Type.Optional(
+      Type.Object(
+        {
+          subject: Type.String({ maxLength: 500 }),
+          html: Type.String({ maxLength: 500_000, description: 'sanitised and CSS-inlined at launch' }),
+          text: Type.Optional(
+            Nullable(
+              Type.String({
+                maxLength: 500_000,
+                description: 'plain-text part; made from the HTML if absent',
+              }),
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** CT-2: what a recipient whose substitution comes out empty gets. */
+export const EmptyPolicy = Type.Union([
+  Type.Object({ mode: Type.Literal('allow') }, { additionalProperties: false }),
+  Type.Object({ mode: Type.Literal('block') }, { additionalProperties: false }),
+  Type.Object(
+    { mode: Type.Literal('default'), text: Type.String({ maxLength: 200 }) },
+    { additionalProperties: false },
+  ),
+]);
+
+/** CT-4: documents for every recipient, and each recipient's own document of a kind. */
+export const Attachments = Type.Object(
+  {
+    documentIds: Type.Array(Id, { maxItems: 10, description: 'documents attached for every recipient' }),
+    perRecipient: Nullable(
+      Type.Object(
+        {
+          kind: Type.String({
+            minLength: 1,
+            maxLength: 50,
+            description: "each recipient's document of this kind on their objects, e.g. receipt",
+          }),
+          objectKind: Type.Optional(
+            Type.String({
+              minLength: 1,
+              maxLength: 20,
+              description: 'only objects of this kind need one (e.g. account); all of them otherwise',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const Campaign = Type.Object(
   {
     id: Id,
@@ -72,6 +140,9 @@ export const Campaign = Type.Object(
     channel: ChannelSchema,
     textTemplate: Type.String(),
     subject: Nullable(Type.String()),
+    texts: CampaignTexts,
+    emptyPolicy: EmptyPolicy,
+    attachments: Attachments,
     audience: Audience,
     category: CategorySchema,
     state: StringEnum(CAMPAIGN_STATES),

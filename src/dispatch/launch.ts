@@ -4,6 +4,7 @@
  * to «sending». If the balance does not cover the cost, the transaction rolls back and nothing is
  * written. The unique key (campaign, contact, channel) makes a relaunch unable to duplicate.
  */
+
 import { formatRoubles } from '../core/pricing.ts';
 import { completeFinishedCampaigns, lockCampaign, setCampaignState } from '../store/campaigns.ts';
 import type { Db } from '../store/db.ts';
@@ -12,6 +13,7 @@ import { reserve } from '../store/ledger.ts';
 import { DUE_CHANNEL, insertCampaignMessages } from '../store/messages.ts';
 import { getOrg } from '../store/orgs.ts';
 import { findSender } from '../store/senders.ts';
+import type { LinkSettings } from './extras.ts';
 import { prepareMessages } from './prepare.ts';
 
 export { addressFor } from './prepare.ts';
@@ -46,6 +48,8 @@ export async function launchCampaign(
   orgId: number,
   campaignId: number,
   initiator: string,
+  /** Where receipt and unsubscribe links point (the configuration); without it they stay empty. */
+  links?: LinkSettings,
 ): Promise<LaunchResult> {
   let result: LaunchResult;
   try {
@@ -77,7 +81,7 @@ export async function launchCampaign(
           };
         }
       }
-      const prepared = await prepareMessages(tx, (await getOrg(tx, orgId))!, campaign);
+      const prepared = await prepareMessages(tx, (await getOrg(tx, orgId))!, campaign, links);
       if (!prepared.ok) return { ok: false, ...prepared.error };
 
       let queued = 0;

@@ -5,21 +5,25 @@
  */
 
 import type { ExclusionReason } from '../core/audience/audience.ts';
+import type { MessageContent } from '../core/content.ts';
+import { type CompiledEmail, compileEmail, renderEmail } from '../core/email/render.ts';
 import { makePricer, type Pricer } from '../core/price.ts';
+import { ok, type Result } from '../core/result.ts';
 import type { SmsEncoding } from '../core/sms/segments.ts';
 import { transliterate } from '../core/sms/translit.ts';
 import type { Channel } from '../core/states.ts';
-import { compileTemplate, renderTemplate } from '../core/templates/render.ts';
-import { buildScope } from '../core/templates/scope.ts';
+import { type RecipientProblem, renderForRecipient } from '../core/templates/recipient.ts';
+import { type CompiledTemplate, compileTemplate, type TemplateScope } from '../core/templates/render.ts';
 import { buildAudienceQuery } from '../services/audience.ts';
+import { loadRecipientData, recipientScope } from '../services/recipientScope.ts';
 import type { Campaign } from '../store/campaigns.ts';
 import type { ContactRow } from '../store/contacts.ts';
 import type { Queryable } from '../store/db.ts';
-import type { NewMessage } from '../store/messages.ts';
-import { listObjectsOfContacts } from '../store/objects.ts';
+import { allocateMessageIds, type NewMessage } from '../store/messages.ts';
 import type { Org } from '../store/orgs.ts';
 import { recipientBatches } from '../store/recipients.ts';
 import { listTariffs } from '../store/tariffs.ts';
+import { type LinkSettings, launchExtras } from './extras.ts';
 
 const BATCH = 1000;
 
@@ -63,22 +67,84 @@ export type PrepareError =
   | { code: 'bad_template'; message: string }
   | { code: 'bad_audience'; message: string; details?: Record<string, unknown> };
 
-/** The campaign's messages, a batch at a time; an error before the first batch if its texts are broken. */
+/** The local date in a time zone, `YYYY-MM-DD`: the day a payment is «today» for the templates. */
+export function localDate(now: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
+}
+
+/** A recipient's render problems as the reason on their excluded row (CT-2, CH-6). */
+const problemReason = (problems: RecipientProblem[]): string =>
+  problems
+    .map((p) => `${p.code}: ${p.field} ${p.message}${p.line ? ` (line ${p.line}, column ${p.column})` : ''}`)
+    .join('; ');
+
+/** The campaign's texts for its channel, compiled once; an error if they are broken. */
+function compileTexts(campaign: Campaign): Result<Renderer> {
+  const texts = campaign.texts;
+  if (campaign.channel === 'email') {
+    const e = texts.email ?? { subject: campaign.subject ?? '', html: campaign.textTemplate };
+    const c = compileEmail(e);
+    if (!c.ok) return c;
+    return ok({ kind: 'email', compiled: c.value });
+  }
+  const source = texts[campaign.channel] ?? campaign.textTemplate;
+  const c = compileTemplate(source, `texts.${campaign.channel}`);
+  if (!c.ok) return c;
+  return ok({ kind: 'text', compiled: c.value });
+}
+
+type Renderer = { kind: 'email'; compiled: CompiledEmail } | { kind: 'text'; compiled: CompiledTemplate };
+
+/** What a recipient receives, or why not: the text (and e-mail parts) after the empty-value policy. */
+type Rendered =
+  | { ok: true; body: string; subject: string | null; content: MessageContent | null }
+  | { ok: false; reason: string };
+
+function renderOne(
+  renderer: Renderer,
+  campaign: Campaign,
+  scope: TemplateScope,
+  extra: { unsubscribeUrl?: string; attachments: MessageContent['attachments'] },
+): Rendered {
+  const empty = campaign.emptyPolicy;
+  if (renderer.kind === 'email') {
+    const r = renderEmail(renderer.compiled, scope, {
+      empty,
+      ...(extra.unsubscribeUrl ? { unsubscribeUrl: extra.unsubscribeUrl } : {}),
+    });
+    if (!r.ok) return { ok: false, reason: problemReason(r.problems) };
+    const content = { html: r.value.html, headers: r.value.headers, attachments: extra.attachments };
+    return { ok: true, body: r.value.text, subject: r.value.subject, content };
+  }
+  const channel = campaign.channel;
+  const r = renderForRecipient(renderer.compiled, scope, { channel, empty, field: `texts.${channel}` });
+  if (!r.ok) return { ok: false, reason: problemReason(r.problems) };
+  const body = campaign.transliterate && channel === 'sms' ? transliterate(r.value.text) : r.value.text;
+  return { ok: true, body, subject: null, content: null };
+}
+
+/**
+ * The campaign's messages, a batch at a time; an error before the first batch if its texts are
+ * broken. `extras` signs the links and finds the attachments (documents, unsubscribe).
+ */
 export async function prepareMessages(
   tx: Queryable,
   org: Org,
   campaign: Campaign,
+  links?: LinkSettings,
+  now: Date = new Date(),
 ): Promise<{ ok: true; batches: AsyncGenerator<PreparedMessage[]> } | { ok: false; error: PrepareError }> {
-  const body = compileTemplate(campaign.textTemplate, 'textTemplate');
-  if (!body.ok) return { ok: false, error: { code: 'bad_template', message: body.problem.message } };
-  const subject = campaign.subject ? compileTemplate(campaign.subject, 'subject') : null;
-  if (subject && !subject.ok)
-    return { ok: false, error: { code: 'bad_template', message: subject.problem.message } };
-  // Narrowed here: the generator below is a closure, where TypeScript forgets the checks above.
-  const bodyTemplate = body.value;
-  const subjectTemplate = subject?.ok ? subject.value : null;
+  const compiled = compileTexts(campaign);
+  if (!compiled.ok) return { ok: false, error: { code: 'bad_template', message: compiled.problem.message } };
+  const renderer = compiled.value;
   const pricer: Pricer = makePricer(await listTariffs(tx, org.id));
   const channel = campaign.channel;
+  const today = localDate(now, org.timeZone);
   // Resolved now, not when the campaign was written (AU-7): contacts added since are included.
   const built = await buildAudienceQuery(tx, org.id, {
     audience: campaign.audience,
@@ -91,16 +157,19 @@ export async function prepareMessages(
     return { ok: false, error: { code: 'bad_audience', message, details: { problems: built.problems } } };
   }
   const query = built.query;
+  const extras = await launchExtras(tx, org, campaign, now, links);
+  if (!extras.ok) return { ok: false, error: { code: 'bad_template', message: extras.message } };
+  const more = extras.value;
 
   async function* batches(): AsyncGenerator<PreparedMessage[]> {
     for await (const contacts of recipientBatches(tx, query, BATCH)) {
-      const objects = await listObjectsOfContacts(
-        tx,
-        org.id,
-        contacts.map((c) => c.id),
-      );
-      const byContact = new Map<number, typeof objects>();
-      for (const o of objects) byContact.set(o.contactId, [...(byContact.get(o.contactId) ?? []), o]);
+      const ids = contacts.filter((c) => !c.reason && c.address).map((c) => c.id);
+      const data = await loadRecipientData(tx, org.id, ids, today);
+      const objectIds = [...data.values()].flatMap((d) => d.objects.map((o) => o.id));
+      const perBatch = await more.forObjects(objectIds);
+      // An e-mail's unsubscribe link names its message, so its id is taken before it is written.
+      const taken = channel === 'email' ? await allocateMessageIds(tx, ids.length) : [];
+      const idOf = new Map(ids.map((id, i) => [id, taken[i]]));
       yield contacts.map((c): PreparedMessage => {
         const address = c.address;
         const none = {
@@ -113,29 +182,24 @@ export async function prepareMessages(
           encoding: null,
         };
         if (c.reason || !address) return { ...none, ...exclusionOf(c.reason ?? 'no_address', channel) };
-        const scope = buildScope(
-          c,
-          (byContact.get(c.id) ?? []).map((o) => ({
-            kind: o.kind,
-            number: o.number,
-            charges_kopecks: o.chargesKopecks,
-            debt_kopecks: o.debtKopecks,
-          })),
-          org,
-        );
-        const text = renderTemplate(bodyTemplate, scope);
-        if (!text.ok) return { ...none, state: 'excluded', reason: `template: ${text.problem.message}` };
-        const subj = subjectTemplate ? renderTemplate(subjectTemplate, scope, 'subject') : null;
-        if (subj && !subj.ok)
-          return { ...none, state: 'excluded', reason: `template: ${subj.problem.message}` };
-        const finalText =
-          campaign.transliterate && channel === 'sms' ? transliterate(text.value) : text.value;
-        const priced = pricer(channel, address, finalText);
+        const own = data.get(c.id);
+        const attached = perBatch.attachmentsOf(own?.objects ?? []);
+        if (!attached.ok) return { ...none, state: 'excluded', reason: attached.reason };
+        const scope = recipientScope(c, own, org, today, perBatch.links);
+        const id = idOf.get(c.id);
+        const out = renderOne(renderer, campaign, scope, {
+          attachments: attached.value,
+          ...more.unsubscribe(c.id, id),
+        });
+        if (!out.ok) return { ...none, ...(id ? { id } : {}), state: 'excluded', reason: out.reason };
+        const priced = pricer(channel, address, out.body);
         return {
+          ...(id ? { id } : {}),
           contactId: c.id,
           address,
-          body: finalText,
-          subject: subj?.ok ? subj.value : null,
+          body: out.body,
+          subject: out.subject,
+          content: out.content,
           state: 'queued',
           reason: null,
           segments: priced.segments,

@@ -3,8 +3,10 @@
  * the launch will do it, nothing written. Totals per channel, segments min/max/average, the balance
  * to compare with, and the first recipients in detail.
  */
+
 import type { SmsEncoding } from '../core/sms/segments.ts';
 import type { Channel } from '../core/states.ts';
+import type { LinkSettings } from '../dispatch/extras.ts';
 import { prepareMessages } from '../dispatch/prepare.ts';
 import { getCampaign } from '../store/campaigns.ts';
 import type { Db } from '../store/db.ts';
@@ -44,10 +46,12 @@ export async function estimateCampaign(
   orgId: number,
   campaignId: number,
   detail = 100,
+  /** Receipt links count in an SMS's length: estimated with the same links the launch will make. */
+  links?: LinkSettings,
 ): Promise<EstimateResult> {
   const campaign = await getCampaign(db, orgId, campaignId);
   if (!campaign) return { ok: false, code: 'not_found', message: `campaign ${campaignId} not found` };
-  const prepared = await prepareMessages(db, (await getOrg(db, orgId))!, campaign);
+  const prepared = await prepareMessages(db, (await getOrg(db, orgId))!, campaign, links);
   if (!prepared.ok) return { ok: false, ...prepared.error };
   let messages = 0;
   let excluded = 0;

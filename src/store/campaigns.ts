@@ -1,17 +1,25 @@
 /** Campaigns (SD-1). The counters are always read from the message rows, so they cannot drift. */
 import type { Audience, Category } from '../core/audience/audience.ts';
+import type { AttachmentSpec, CampaignTexts } from '../core/content.ts';
 import type { CampaignState, Channel, MessageState } from '../core/states.ts';
+import type { EmptyPolicy } from '../core/templates/render.ts';
 import type { Db, Queryable } from './db.ts';
 import { releaseCampaigns } from './ledger.ts';
 
-export type { Audience, Category };
+export type { AttachmentSpec, Audience, CampaignTexts, Category, EmptyPolicy };
 
 export interface Campaign {
   id: number;
   name: string;
   channel: Channel;
+  /** The primary channel's text (its HTML for e-mail), as in `texts`. */
   textTemplate: string;
   subject: string | null;
+  /** The text per channel (CH-6). */
+  texts: CampaignTexts;
+  /** A recipient whose substitution comes out empty: sent as is, blocked, or given a default (CT-2). */
+  emptyPolicy: EmptyPolicy;
+  attachments: AttachmentSpec;
   audience: Audience;
   /** advertising needs recorded consent (38-FZ); informational and service do not. */
   category: Category;
@@ -35,6 +43,9 @@ interface Row {
   channel: Channel;
   text_template: string;
   subject: string | null;
+  texts: CampaignTexts;
+  empty_policy: EmptyPolicy;
+  attachments: AttachmentSpec;
   audience: Audience;
   category: Category;
   state: CampaignState;
@@ -48,12 +59,21 @@ interface Row {
   finished_at: Date | null;
 }
 
+/** A campaign written before per-channel texts had only its primary channel's text. */
+const textsOf = (r: Row): CampaignTexts =>
+  r.channel === 'email'
+    ? { email: { subject: r.subject ?? '', html: r.text_template, text: null } }
+    : { [r.channel]: r.text_template };
+
 const toCampaign = (r: Row): Campaign => ({
   id: r.id,
   name: r.name,
   channel: r.channel,
   textTemplate: r.text_template,
   subject: r.subject,
+  texts: Object.keys(r.texts).length > 0 ? r.texts : textsOf(r),
+  emptyPolicy: r.empty_policy,
+  attachments: r.attachments,
   audience: r.audience,
   category: r.category,
   state: r.state,
@@ -72,6 +92,9 @@ export interface CampaignInput {
   channel: Channel;
   textTemplate: string;
   subject?: string | null;
+  texts?: CampaignTexts;
+  emptyPolicy?: EmptyPolicy;
+  attachments?: AttachmentSpec;
   audience: Audience;
   category?: Category;
   sender?: string | null;
@@ -85,8 +108,10 @@ export async function insertCampaign(
   createdBy: string,
 ): Promise<Campaign> {
   const { rows } = await db.query<Row>(
-    `INSERT INTO campaigns (org_id, name, channel, text_template, subject, audience, created_by, sender, transliterate, category)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING *`,
+    `INSERT INTO campaigns (org_id, name, channel, text_template, subject, audience, created_by, sender, transliterate,
+                            category, texts, empty_policy, attachments)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, '{"mode": "allow"}'::jsonb),
+             coalesce($13, '{"documentIds": [], "perRecipient": null}'::jsonb)) RETURNING *`,
     [
       orgId,
       c.name,
@@ -98,6 +123,9 @@ export async function insertCampaign(
       c.sender ?? null,
       c.transliterate ?? false,
       c.category ?? 'informational',
+      JSON.stringify(c.texts ?? {}),
+      c.emptyPolicy ? JSON.stringify(c.emptyPolicy) : null,
+      c.attachments ? JSON.stringify(c.attachments) : null,
     ],
   );
   return toCampaign(rows[0]!);
@@ -114,7 +142,8 @@ export async function updateDraftCampaign(
     `UPDATE campaigns SET name = coalesce($3, name), text_template = coalesce($4, text_template),
        subject = coalesce($5, subject), audience = coalesce($6, audience),
        sender = CASE WHEN $7 THEN $8 ELSE sender END, transliterate = coalesce($9, transliterate),
-       category = coalesce($10, category)
+       category = coalesce($10, category), texts = coalesce($11, texts),
+       empty_policy = coalesce($12, empty_policy), attachments = coalesce($13, attachments)
      WHERE org_id = $1 AND id = $2 AND state = 'draft' RETURNING *`,
     [
       orgId,
@@ -127,6 +156,9 @@ export async function updateDraftCampaign(
       c.sender ?? null,
       c.transliterate ?? null,
       c.category ?? null,
+      c.texts ? JSON.stringify(c.texts) : null,
+      c.emptyPolicy ? JSON.stringify(c.emptyPolicy) : null,
+      c.attachments ? JSON.stringify(c.attachments) : null,
     ],
   );
   if (rows[0]) return toCampaign(rows[0]);

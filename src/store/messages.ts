@@ -89,6 +89,8 @@ const toMessage = (r: Row): Message => ({
 });
 
 export interface NewMessage {
+  /** Taken beforehand (allocateMessageIds) when the text names its own message: an unsubscribe link. */
+  id?: number;
   contactId: number | null;
   address: string;
   body: string;
@@ -119,14 +121,17 @@ export async function insertCampaignMessages(
   batch: NewMessage[],
 ): Promise<number> {
   if (batch.length === 0) return 0;
+  // Ids taken beforehand go in as they are; otherwise the identity column numbers the rows.
+  const ids = batch.some((m) => m.id !== undefined);
   const { rowCount } = await tx.query(
-    `INSERT INTO messages (org_id, campaign_id, channel, gateway_id, initiator, sender, contact_id, address, body, subject,
+    `INSERT INTO messages (${ids ? 'id, ' : ''}org_id, campaign_id, channel, gateway_id, initiator, sender, contact_id, address, body, subject,
                            state, reason, segments, price_kopecks, content, due_at, final_at)
-     SELECT $1, $2, $3, $4, $5, $6, u.contact_id, u.address, u.body, u.subject, u.state, u.reason, u.segments, u.price,
+     ${ids ? 'OVERRIDING SYSTEM VALUE' : ''}
+     SELECT ${ids ? "coalesce(u.id, nextval(pg_get_serial_sequence('messages', 'id'))), " : ''}$1, $2, $3, $4, $5, $6, u.contact_id, u.address, u.body, u.subject, u.state, u.reason, u.segments, u.price,
             u.content, CASE WHEN u.state = 'queued' THEN now() END, CASE WHEN u.state <> 'queued' THEN now() END
      FROM unnest($7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::bigint[],
-                 $15::jsonb[])
-          AS u(contact_id, address, body, subject, state, reason, segments, price, content)
+                 $15::jsonb[], $16::bigint[])
+          AS u(contact_id, address, body, subject, state, reason, segments, price, content, id)
      ON CONFLICT (campaign_id, contact_id, channel) WHERE campaign_id IS NOT NULL AND contact_id IS NOT NULL
      DO NOTHING`,
     [
@@ -145,9 +150,20 @@ export async function insertCampaignMessages(
       batch.map((m) => m.segments),
       batch.map((m) => m.priceKopecks),
       batch.map((m) => (m.content ? JSON.stringify(m.content) : null)),
+      batch.map((m) => m.id ?? null),
     ],
   );
   return rowCount;
+}
+
+/** Message ids taken from the table's sequence before the rows are written, in one round trip. */
+export async function allocateMessageIds(tx: Queryable, n: number): Promise<number[]> {
+  if (n === 0) return [];
+  const { rows } = await tx.query<{ id: number }>(
+    `SELECT nextval(pg_get_serial_sequence('messages', 'id'))::bigint AS id FROM generate_series(1, $1::int)`,
+    [n],
+  );
+  return rows.map((r) => r.id);
 }
 
 export interface SingleMessageInput {

@@ -428,7 +428,13 @@ export const billingRoutes =
         },
       },
       async (req) => {
-        const r = await estimateCampaign(db, who(req).orgId, req.params.id, req.query.detail ?? 100);
+        const r = await estimateCampaign(
+          db,
+          who(req).orgId,
+          req.params.id,
+          req.query.detail ?? 100,
+          deps.config,
+        );
         if (!r.ok)
           throw r.code === 'not_found'
             ? notFound(`campaign ${req.params.id}`)

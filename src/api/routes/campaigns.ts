@@ -3,10 +3,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
 import { CategorySchema } from '../../core/audience/audience.ts';
+import type { AttachmentSpec } from '../../core/content.ts';
 import type { FieldProblem } from '../../core/result.ts';
+import type { Channel } from '../../core/states.ts';
 import { launchCampaign } from '../../dispatch/launch.ts';
 import { checkAudience } from '../../services/audience.ts';
-import { checkTemplate, storedTemplate } from '../../services/campaigns.ts';
+import { type ContentInput, campaignContent, mergeContent } from '../../services/campaigns.ts';
 import {
   type Audience as AudienceValue,
   cancelCampaign,
@@ -21,9 +23,12 @@ import { listCampaignMessages } from '../../store/messages.ts';
 import { who } from '../auth.ts';
 import { ApiError, invalid, notFound } from '../errors.ts';
 import {
+  Attachments,
   Audience,
   Campaign,
+  CampaignTexts,
   ChannelSchema,
+  EmptyPolicy,
   errorResponses,
   Id,
   IdParams,
@@ -38,11 +43,17 @@ const CampaignBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 200 }),
     channel: ChannelSchema,
-    textTemplate: Type.String({
-      maxLength: 20_000,
-      description: 'Liquid, e.g. `Уважаемый {{ contact.name }}, долг {{ debt }} руб.`',
-    }),
+    textTemplate: Type.Optional(
+      Type.String({
+        maxLength: 500_000,
+        description:
+          "the primary channel's text (HTML for e-mail), Liquid, e.g. `Уважаемый {{ contact.name }}, долг {{ debt }} руб.`; or give texts",
+      }),
+    ),
     subject: Type.Optional(Type.String({ maxLength: 500, description: 'e-mail subject (Liquid)' })),
+    texts: Type.Optional(CampaignTexts),
+    emptyPolicy: Type.Optional(EmptyPolicy),
+    attachments: Type.Optional(Attachments),
     audience: Audience,
     category: Type.Optional(CategorySchema),
     sender: Type.Optional(
@@ -66,27 +77,18 @@ async function audienceProblems(
   return audience ? checkAudience(db, orgId, audience) : [];
 }
 
-function contentProblems(body: {
-  channel?: string;
-  textTemplate?: string;
-  subject?: string;
-}): FieldProblem[] {
-  const problems: FieldProblem[] = [];
-  if (body.textTemplate !== undefined) problems.push(...checkTemplate(body.textTemplate, 'textTemplate'));
-  if (body.subject !== undefined) problems.push(...checkTemplate(body.subject, 'subject'));
-  if (body.channel === 'email' && body.subject === undefined) {
-    problems.push({ field: 'subject', value: null, message: 'an e-mail campaign needs a subject' });
-  }
-  return problems;
-}
-
-/** The seeds' placeholders in the texts become Liquid on save (CT-1). */
-function withStoredTemplates<T extends { textTemplate?: string; subject?: string | null }>(body: T): T {
-  return {
-    ...body,
-    ...(body.textTemplate !== undefined ? { textTemplate: storedTemplate(body.textTemplate) } : {}),
-    ...(typeof body.subject === 'string' ? { subject: storedTemplate(body.subject) } : {}),
-  };
+/** The body's texts checked and stored (CH-6), or its problems; files go only with e-mail (CT-4). */
+function content(channel: Channel, body: ContentInput & { attachments?: AttachmentSpec }) {
+  const c = campaignContent(channel, body);
+  const problems: FieldProblem[] = c.ok ? [] : [...c.problems];
+  const a = body.attachments;
+  if (a && channel !== 'email' && (a.documentIds.length > 0 || a.perRecipient))
+    problems.push({
+      field: 'attachments',
+      value: a,
+      message: `only an e-mail carries files, not ${channel}`,
+    });
+  return c.ok && problems.length === 0 ? { problems, value: c.value } : { problems, value: null };
 }
 
 export const campaignRoutes =
@@ -132,14 +134,12 @@ export const campaignRoutes =
       },
       async (req, reply) => {
         const p = who(req);
-        const problems = [
-          ...contentProblems(req.body),
-          ...(await audienceProblems(db, p.orgId, req.body.audience)),
-        ];
-        if (problems.length) throw invalid(problems);
+        const texts = content(req.body.channel, req.body);
+        const problems = [...texts.problems, ...(await audienceProblems(db, p.orgId, req.body.audience))];
+        if (problems.length || !texts.value) throw invalid(problems);
         return reply
           .status(201)
-          .send(await insertCampaign(db, p.orgId, withStoredTemplates(req.body), p.initiator));
+          .send(await insertCampaign(db, p.orgId, { ...req.body, ...texts.value }, p.initiator));
       },
     );
 
@@ -176,12 +176,21 @@ export const campaignRoutes =
       },
       async (req) => {
         const orgId = who(req).orgId;
+        const existing = await getCampaign(db, orgId, req.params.id);
+        if (!existing) throw notFound(`campaign ${req.params.id}`);
+        const { textTemplate, subject, texts: _texts, ...rest } = req.body;
+        const edited =
+          textTemplate !== undefined ||
+          subject !== undefined ||
+          req.body.texts !== undefined ||
+          req.body.attachments !== undefined;
+        const texts = edited ? content(existing.channel, mergeContent(existing, req.body)) : null;
         const problems = [
-          ...contentProblems(req.body),
+          ...(texts?.problems ?? []),
           ...(await audienceProblems(db, orgId, req.body.audience)),
         ];
         if (problems.length) throw invalid(problems);
-        const r = await updateDraftCampaign(db, orgId, req.params.id, withStoredTemplates(req.body));
+        const r = await updateDraftCampaign(db, orgId, req.params.id, { ...rest, ...texts?.value });
         if (r === 'not_found') throw notFound(`campaign ${req.params.id}`);
         if (r === 'not_draft') throw new ApiError(409, 'not_draft', 'only a draft campaign can be edited');
         return r;
@@ -212,7 +221,7 @@ export const campaignRoutes =
       },
       async (req) => {
         const p = who(req);
-        const r = await launchCampaign(db, p.orgId, req.params.id, p.initiator);
+        const r = await launchCampaign(db, p.orgId, req.params.id, p.initiator, deps.config);
         if (!r.ok) {
           const status =
             r.code === 'not_found'

@@ -1,9 +1,11 @@
 /** Campaigns from the command line: create, estimate, launch, follow, cancel. */
 import type { Command } from 'commander';
+import type { AttachmentSpec, CampaignTexts } from '../../core/content.ts';
 import { formatRoubles } from '../../core/pricing.ts';
 import { CHANNELS, type Channel } from '../../core/states.ts';
+import type { EmptyPolicy } from '../../core/templates/render.ts';
 import { launchCampaign } from '../../dispatch/launch.ts';
-import { checkTemplate, storedTemplate } from '../../services/campaigns.ts';
+import { campaignContent } from '../../services/campaigns.ts';
 import { estimateCampaign } from '../../services/estimate.ts';
 import {
   cancelCampaign,
@@ -29,6 +31,40 @@ function ids(value: string): number[] {
   return list;
 }
 
+/** The API's field names as the options that gave them. */
+const cliField = (field: string): string =>
+  ({
+    textTemplate: '--text',
+    subject: '--subject',
+    'texts.sms': '--sms-text',
+    'texts.messenger': '--messenger-text',
+    'texts.email.html': '--text',
+    'texts.email.subject': '--subject',
+    'texts.email.text': '--plain-text',
+  })[field] ?? field;
+
+function parseEmpty(value: string): EmptyPolicy {
+  if (value === 'allow' || value === 'block') return { mode: value };
+  const m = /^default=(.*)$/s.exec(value);
+  if (m) return { mode: 'default', text: m[1]! };
+  throw new CliError(`--empty ${value}: use allow, block or default=TEXT`);
+}
+
+function parseAttachments(attach: string | undefined, own: string | undefined): AttachmentSpec {
+  const documentIds =
+    attach === undefined
+      ? []
+      : attach
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .map((x) => parseId(x, 'document'));
+  if (own === undefined) return { documentIds, perRecipient: null };
+  const [kind, objectKind] = own.split(':');
+  if (!kind || !/^[a-z][a-z0-9_]{0,31}$/.test(kind))
+    throw new CliError(`--attach-own ${own}: give a document kind, e.g. receipt or receipt:account`);
+  return { documentIds, perRecipient: { kind, ...(objectKind ? { objectKind } : {}) } };
+}
+
 export function registerCampaignCommands(program: Command, rt: Runtime): void {
   const { io } = rt;
   const campaign = program.command('campaign').description('campaigns (SD-1)');
@@ -37,12 +73,25 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
     .command('create')
     .description('create a draft campaign')
     .requiredOption('--name <name>', 'what it is, for the list')
-    .requiredOption(
+    .option(
       '--text <template>',
-      'the text, Liquid: "Уважаемый {{ contact.name }}, долг {{ debt }} руб."',
+      'the text of the campaign\'s channel (HTML for e-mail), Liquid: "Уважаемый {{ contact.name }}, долг {{ debt }} руб."',
     )
     .option('--channel <channel>', CHANNELS.join(', '), 'sms')
     .option('--subject <subject>', 'the e-mail subject')
+    .option('--sms-text <template>', 'the SMS text, when the campaign has texts for several channels (CH-6)')
+    .option('--messenger-text <template>', 'the messenger text, at most 700 characters once rendered')
+    .option('--plain-text <template>', "the e-mail's plain-text part (made from the HTML otherwise)")
+    .option(
+      '--empty <policy>',
+      'an empty substitution: allow, block (the recipient is not sent) or default=TEXT',
+      'allow',
+    )
+    .option('--attach <ids>', 'e-mail: document ids attached for every recipient')
+    .option(
+      '--attach-own <kind>',
+      "e-mail: each recipient's document of this kind (receipt, or receipt:account)",
+    )
     .option('--contacts <ids>', 'only these contacts (default: all)')
     .option('--sender <name>', 'an approved SMS sender name')
     .option('--translit', 'send Cyrillic as Latin letters (GSM-7: 160 characters per SMS instead of 70)')
@@ -50,9 +99,15 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
     .action(
       async (o: {
         name: string;
-        text: string;
+        text?: string;
         channel: string;
         subject?: string;
+        smsText?: string;
+        messengerText?: string;
+        plainText?: string;
+        empty: string;
+        attach?: string;
+        attachOwn?: string;
         contacts?: string;
         sender?: string;
         translit?: boolean;
@@ -60,18 +115,24 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
       }) => {
         if (!(CHANNELS as readonly string[]).includes(o.channel))
           throw new CliError(`--channel ${o.channel}: use ${CHANNELS.join(', ')}`);
-        const problems = [
-          ...checkTemplate(o.text, '--text'),
-          ...(o.subject !== undefined ? checkTemplate(o.subject, '--subject') : []),
-        ];
-        if (o.channel === 'email' && o.subject === undefined)
-          problems.push({
-            field: '--subject',
-            value: null,
-            message: 'an e-mail campaign needs a subject',
-            code: 'required',
-          });
-        if (problems.length) throw new CliError(problems.map((p) => `${p.field}: ${p.message}`).join('\n'));
+        const channel = o.channel as Channel;
+        const texts: CampaignTexts = {
+          ...(o.smsText !== undefined ? { sms: o.smsText } : {}),
+          ...(o.messengerText !== undefined ? { messenger: o.messengerText } : {}),
+        };
+        if (channel === 'email' && o.text !== undefined)
+          texts.email = { subject: o.subject ?? '', html: o.text, text: o.plainText ?? null };
+        const content = campaignContent(channel, {
+          ...(channel !== 'email' && o.text !== undefined ? { textTemplate: o.text } : {}),
+          ...(o.subject !== undefined ? { subject: o.subject } : {}),
+          texts,
+        });
+        if (!content.ok)
+          throw new CliError(content.problems.map((p) => `${cliField(p.field)}: ${p.message}`).join('\n'));
+        const emptyPolicy = parseEmpty(o.empty);
+        const attachments = parseAttachments(o.attach, o.attachOwn);
+        if (channel !== 'email' && (attachments.documentIds.length || attachments.perRecipient))
+          throw new CliError(`--attach: only an e-mail carries files, not ${channel}`);
         const c = await withDb(rt, 'campaign create', async (db) => {
           const orgId = await resolveOrg(db, o.org);
           const audience = o.contacts
@@ -86,9 +147,10 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
             orgId,
             {
               name: o.name,
-              channel: o.channel as Channel,
-              textTemplate: storedTemplate(o.text),
-              subject: o.subject === undefined ? null : storedTemplate(o.subject),
+              channel,
+              ...content.value,
+              emptyPolicy,
+              attachments,
               audience,
               sender: o.sender ?? null,
               transliterate: o.translit ?? false,
@@ -124,7 +186,13 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
     .option(...ORG)
     .action(async (id: string, o: { json?: boolean; org?: string }) => {
       const r = await withDb(rt, 'campaign estimate', async (db) =>
-        estimateCampaign(db, await resolveOrg(db, o.org), parseId(id, 'campaign'), o.json ? 100 : 0),
+        estimateCampaign(
+          db,
+          await resolveOrg(db, o.org),
+          parseId(id, 'campaign'),
+          o.json ? 100 : 0,
+          rt.config,
+        ),
       );
       if (!r.ok) throw new CliError(r.message);
       const e = r.estimate;
@@ -146,7 +214,7 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
     .option(...ORG)
     .action(async (id: string, o: { org?: string }) => {
       const r = await withDb(rt, 'campaign launch', async (db) =>
-        launchCampaign(db, await resolveOrg(db, o.org), parseId(id, 'campaign'), 'cli'),
+        launchCampaign(db, await resolveOrg(db, o.org), parseId(id, 'campaign'), 'cli', rt.config),
       );
       if (!r.ok) throw new CliError(r.message);
       rt.wake?.();
