@@ -21,8 +21,12 @@ import { campaignRoutes } from './routes/campaigns.ts';
 import { consentRoutes } from './routes/consent.ts';
 import { contactRoutes } from './routes/contacts.ts';
 import { controlRoutes } from './routes/control.ts';
+import { documentRoutes } from './routes/documents.ts';
 import { gatewayRoutes } from './routes/gateways.ts';
+import { importRoutes } from './routes/imports.ts';
 import { internalRoutes } from './routes/internal.ts';
+import { internalFileRoutes } from './routes/internalFiles.ts';
+import { publicLinkRoutes } from './routes/links.ts';
 import { listRoutes } from './routes/lists.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { systemRoutes } from './routes/system.ts';
@@ -59,6 +63,9 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: 10 * 1024 * 1024,
+    // Signed link tokens are path parameters (/d/:token, /u/:token); an unsubscribe token with
+    // large ids and an expiry is longer than Fastify's default 100 characters.
+    routerOptions: { maxParamLength: 1100 },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   }).withTypeProvider<TypeBoxTypeProvider>() as unknown as App;
 
@@ -157,6 +164,10 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   await app.register(consentRoutes(deps));
   await app.register(controlRoutes(deps));
   await app.register(templateRoutes(deps));
+  await app.register(importRoutes(deps));
+  await app.register(documentRoutes(deps));
+  await app.register(publicLinkRoutes(deps));
   if (deps.localToken) await app.register(internalRoutes(deps));
+  if (deps.localToken) await app.register(internalFileRoutes(deps));
   return app;
 }

@@ -5,14 +5,26 @@
  */
 import { ConfigError, loadConfig } from '../config.ts';
 import { readLock } from '../store/open.ts';
-import { processIO } from './io.ts';
+import { documentFilesToSend } from './commands/documents.ts';
+import { CliError, processIO } from './io.ts';
 import { LOCAL_ONLY, runProgram } from './program.ts';
+import { fileCommand, viaServerWithFile } from './remoteFiles.ts';
 
 async function viaServer(url: string, token: string, argv: string[]): Promise<number> {
+  // `document upload` reads its files here and sends them with the command: the server may not
+  // see this file system (decision 0003).
+  let files: ReturnType<typeof documentFilesToSend>;
+  try {
+    files = documentFilesToSend(argv);
+  } catch (err) {
+    if (!(err instanceof CliError)) throw err;
+    processIO.err(`error: ${err.message}`);
+    return err.exitCode;
+  }
   const res = await fetch(`${url}/internal/cli`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'x-vestnik-local-token': token },
-    body: JSON.stringify({ argv }),
+    body: JSON.stringify({ argv, ...(files ? { files } : {}) }),
   });
   if (!res.ok) {
     processIO.err(
@@ -40,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
   const command = argv.find((a) => !a.startsWith('-'));
   if (!config.databaseUrl && command && !LOCAL_ONLY.has(command)) {
     const lock = readLock(config);
+    // A command with a file reads or writes it here and sends or receives its bytes.
+    if (lock?.url && lock.token && fileCommand(argv)) return viaServerWithFile(lock.url, lock.token, argv);
     if (lock?.url && lock.token) return viaServer(lock.url, lock.token, argv);
   }
   return runProgram({ config, io: processIO }, argv);

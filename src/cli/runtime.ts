@@ -16,6 +16,17 @@ export interface Runtime {
   serverDb?: Db;
   /** Set by the server: wakes its workers after a command queued messages. */
   wake?: () => void;
+  /** Set when the command runs inside the server: the files the command line read and sent (document upload). */
+  sentFiles?: readonly import('./files.ts').SentFile[];
+  /**
+   * Set when a command runs inside the server with the file the command line sent (contacts import):
+   * the path given on the command line → the server's copy of that file.
+   */
+  inputFile?: (given: string) => string;
+  /** Set likewise for an output file (contacts export): streamed back to the command line. */
+  outputFile?: () => import('node:stream').Writable;
+  /** Set likewise: progress text for the command line's terminal (`tty`: redraw one line with \r). */
+  progress?: { tty: boolean; write(text: string): void };
 }
 
 export async function withDb<T>(rt: Runtime, holder: string, fn: (db: Db) => Promise<T>): Promise<T> {

@@ -91,6 +91,15 @@ test('organisation B sees and changes nothing of organisation A on any documente
     payload: Buffer.from('%PDF-1.4 МаркерА'),
   });
   assert.equal(document.statusCode, 201, document.body);
+  const upload = await api.call(
+    'POST',
+    '/api/v1/imports?filename=a.csv',
+    Buffer.from('Телефон;Имя\r\n89990001122;МаркерАимпорт\r\n'),
+    {
+      headers: { 'content-type': 'text/csv' },
+    },
+  );
+  assert.equal(upload.status, 201, upload.text);
   const smsGateway = gateways.body.items.find((g: { channel: string }) => g.channel === 'sms');
   const sender = await api.call('POST', '/api/v1/senders', { gatewayId: smsGateway.id, name: 'MarkerA' });
   assert.equal(sender.status, 201, sender.text);
@@ -119,6 +128,7 @@ test('organisation B sees and changes nothing of organisation A on any documente
     senders: sender.body.id,
     lists: list.body.id,
     attributes: attribute.body.id,
+    imports: upload.body.job.id,
     documents: document.json().document.id,
   };
 

@@ -22,9 +22,18 @@ export const internalRoutes =
       '/internal/cli',
       {
         config: { permission: 'public' },
+        // Room for the files a command carries (cli/files.ts MAX_SENT_BYTES, as base64, and the JSON around it).
+        bodyLimit: 150 * 1024 * 1024,
         schema: {
           hide: true,
-          body: Type.Object({ argv: Type.Array(Type.String({ maxLength: 100_000 }), { maxItems: 200 }) }),
+          body: Type.Object({
+            argv: Type.Array(Type.String({ maxLength: 100_000 }), { maxItems: 200 }),
+            files: Type.Optional(
+              Type.Array(Type.Object({ path: Type.String({ maxLength: 4096 }), data: Type.String() }), {
+                maxItems: 100_000,
+              }),
+            ),
+          }),
         },
       },
       async (req) => {
@@ -42,7 +51,13 @@ export const internalRoutes =
         }
         const io = bufferIO();
         const exitCode = await runProgram(
-          { config: deps.config, io, serverDb: deps.db, wake: () => deps.dispatcher?.wake() },
+          {
+            config: deps.config,
+            io,
+            serverDb: deps.db,
+            wake: () => deps.dispatcher?.wake(),
+            ...(req.body.files ? { sentFiles: req.body.files } : {}),
+          },
           req.body.argv,
         );
         return { exitCode, stdout: io.stdout, stderr: io.stderr };
