@@ -15,7 +15,7 @@ import type { Channel } from '../core/states.ts';
 import { type RecipientProblem, renderForRecipient } from '../core/templates/recipient.ts';
 import { type CompiledTemplate, compileTemplate, type TemplateScope } from '../core/templates/render.ts';
 import { buildAudienceQuery } from '../services/audience.ts';
-import { loadRecipientData, recipientScope } from '../services/recipientScope.ts';
+import { loadRecipientData, localDate, recipientScope } from '../services/recipientScope.ts';
 import type { Campaign } from '../store/campaigns.ts';
 import type { ContactRow } from '../store/contacts.ts';
 import type { Queryable } from '../store/db.ts';
@@ -66,16 +66,6 @@ export function exclusionOf(
 export type PrepareError =
   | { code: 'bad_template'; message: string }
   | { code: 'bad_audience'; message: string; details?: Record<string, unknown> };
-
-/** The local date in a time zone, `YYYY-MM-DD`: the day a payment is «today» for the templates. */
-export function localDate(now: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(now);
-}
 
 /** A recipient's render problems as the reason on their excluded row (CT-2, CH-6). */
 const problemReason = (problems: RecipientProblem[]): string =>

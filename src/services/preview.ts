@@ -8,14 +8,13 @@ import { makePricer } from '../core/price.ts';
 import type { Channel } from '../core/states.ts';
 import { renderForRecipient } from '../core/templates/recipient.ts';
 import { compileTemplate } from '../core/templates/render.ts';
-import { buildScope } from '../core/templates/scope.ts';
 import { getContact } from '../store/contacts.ts';
 import type { Queryable } from '../store/db.ts';
-import { listObjectsOfContact } from '../store/objects.ts';
 import { getOrg } from '../store/orgs.ts';
 import { listTariffs } from '../store/tariffs.ts';
 import { checkTemplate, storedTemplate, type TemplateProblem } from './campaigns.ts';
 import { type LinkSettings, receiptLinks } from './documents.ts';
+import { loadRecipientData, localDate, recipientScope } from './recipientScope.ts';
 
 export interface PreviewInput {
   channel: Channel;
@@ -59,17 +58,14 @@ export async function previewForContact(
   if (problems.length) return { ok: false, problems };
   const contact = await getContact(db, orgId, p.contactId);
   if (!contact) return { ok: false, notFound: true };
-  const objects = await listObjectsOfContact(db, orgId, contact.id);
-  const signed = links
-    ? await receiptLinks(
-        db,
-        { id: orgId },
-        objects.map((o) => o.id),
-        new Date(),
-        links,
-      )
-    : new Map<number, string>();
-  const scope = buildScope(
+  // The same scope as the launch builds (services/recipientScope.ts): objects, links, the loan.
+  const org = (await getOrg(db, orgId))!;
+  const now = new Date();
+  const today = localDate(now, org.timeZone);
+  const data = (await loadRecipientData(db, orgId, [contact.id], today)).get(contact.id);
+  const objectIds = (data?.objects ?? []).map((o) => o.id);
+  const signed = links ? await receiptLinks(db, { id: orgId }, objectIds, now, links) : undefined;
+  const scope = recipientScope(
     {
       id: contact.id,
       last_name: contact.lastName,
@@ -81,15 +77,10 @@ export async function previewForContact(
       gender: contact.gender,
       birth_date: contact.birthDate,
     },
-    objects.map((o) => ({
-      kind: o.kind,
-      number: o.number,
-      charges_kopecks: o.chargesKopecks,
-      debt_kopecks: o.debtKopecks,
-      link: signed.get(o.id) ?? null,
-    })),
-    (await getOrg(db, orgId))!,
-    { today: new Date().toISOString().slice(0, 10) },
+    data,
+    org,
+    today,
+    signed,
   );
   const address =
     p.channel === 'sms' ? contact.phone : p.channel === 'email' ? contact.email : contact.telegramChatId;

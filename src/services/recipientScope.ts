@@ -96,3 +96,13 @@ export function recipientScope(
   }));
   return buildScope(contact, objects, org, { loan: data?.loan ?? null, today });
 }
+
+/** The local date in a time zone, `YYYY-MM-DD`: the day a payment is «today» for the templates. */
+export function localDate(now: Date, timeZone: string): string {
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(now);
+}
