@@ -12,11 +12,15 @@ import { DUE_CHANNEL } from '../store/messages.ts';
 import type { GatewayPool } from './gatewayPool.ts';
 import { DEFAULT_WORKER_OPTIONS, DispatchWorker, type WorkerOptions } from './worker.ts';
 
+const EXPRESS_BATCH = 100;
+
 export interface DispatcherOptions {
   workers: number;
   gateways: GatewayPool;
   idlePollMs?: number;
   worker?: Partial<Omit<WorkerOptions, 'id'>>;
+  /** A worker of its own for single messages (default true); the others then take only campaigns. */
+  express?: boolean;
   onError?: (err: unknown) => void;
 }
 
@@ -31,11 +35,29 @@ export async function startDispatcher(db: Db, options: DispatcherOptions): Promi
   const { gateways } = options;
   const idlePollMs = options.idlePollMs ?? 1000;
   const base = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
+  const express = options.express ?? true;
   const workers = Array.from(
     { length: options.workers },
     (_, i) =>
-      new DispatchWorker(db, gateways, { ...DEFAULT_WORKER_OPTIONS, ...options.worker, id: `${base}:${i}` }),
+      new DispatchWorker(db, gateways, {
+        ...DEFAULT_WORKER_OPTIONS,
+        ...options.worker,
+        id: `${base}:${i}`,
+        lane: express ? 'bulk' : 'all',
+      }),
   );
+  // SD-6 wants a single message at the gateway at once, not after the campaign batch a worker is
+  // sending (a 1,000-message batch takes a good part of a second on a busy machine): one more worker
+  // claims only single messages, in small batches, woken by their own NOTIFY.
+  const expressWorker = express
+    ? new DispatchWorker(db, gateways, {
+        ...DEFAULT_WORKER_OPTIONS,
+        ...options.worker,
+        id: `${base}:express`,
+        batchSize: EXPRESS_BATCH,
+        lane: 'express',
+      })
+    : undefined;
   let running = true;
   let wakers: (() => void)[] = [];
   const wake = () => {
@@ -53,9 +75,33 @@ export async function startDispatcher(db: Db, options: DispatcherOptions): Promi
       wakers.push(done);
     });
 
+  // The express worker's wake-up is remembered when it comes mid-round, so a message committed just
+  // after its claim looked is not left for the idle poll.
+  let expressPending = false;
+  let expressWaker: (() => void) | undefined;
+  const wakeExpress = () => {
+    expressPending = true;
+    expressWaker?.();
+  };
+  const sleepExpress = (ms: number) =>
+    new Promise<void>((resolve) => {
+      if (expressPending) return resolve();
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        expressWaker = undefined;
+        resolve();
+      }
+      expressWaker = done;
+    });
+
   let unlisten: (() => Promise<void>) | undefined;
   try {
-    unlisten = await db.listen(DUE_CHANNEL, wake);
+    // A single message's id, or `campaign:ID` for a launch or a resume.
+    unlisten = await db.listen(DUE_CHANNEL, (payload) => {
+      if (!payload.startsWith('campaign:')) wakeExpress();
+      wake();
+    });
   } catch (err) {
     options.onError?.(err);
   }
@@ -72,6 +118,20 @@ export async function startDispatcher(db: Db, options: DispatcherOptions): Promi
     }
   });
 
+  const expressLoop = (async () => {
+    if (!expressWorker) return;
+    while (running) {
+      expressPending = false;
+      try {
+        const n = await expressWorker.sendDue();
+        if (n === 0 && running) await sleepExpress(idlePollMs);
+      } catch (err) {
+        options.onError?.(err);
+        if (running) await sleepExpress(idlePollMs);
+      }
+    }
+  })();
+
   // A campaign whose last messages were finalised by a crashed worker is closed by this sweep.
   // So is a cancelled campaign whose in-flight message came back for a retry.
   const sweep = setInterval(() => {
@@ -84,13 +144,14 @@ export async function startDispatcher(db: Db, options: DispatcherOptions): Promi
   sweep.unref();
 
   return {
-    workerIds: workers.map((w) => w.options.id),
+    workerIds: [...workers, ...(expressWorker ? [expressWorker] : [])].map((w) => w.options.id),
     wake,
     async stop() {
       running = false;
       clearInterval(sweep);
       wake();
-      await Promise.all(loops);
+      wakeExpress();
+      await Promise.all([...loops, expressLoop]);
       await unlisten?.();
     },
   };

@@ -18,7 +18,10 @@ import {
   type ClaimedMessage,
   claimDue,
   expireOverdue,
+  type Lane,
+  lockDueForSend,
   recordSendResults,
+  recordSendResultsIn,
   type SendResultRow,
   scheduleNextCheck,
 } from '../store/queue.ts';
@@ -32,6 +35,10 @@ export interface WorkerOptions {
   statusPollSeconds: number;
   retry: RetryPolicy;
   random: () => number;
+  /** Requests a worker has in flight at once to one gateway. */
+  sendConcurrency: number;
+  /** Which messages it sends (store/queue.ts): all, only single messages, or all but those. */
+  lane: Lane;
 }
 
 export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'id'> = {
@@ -40,6 +47,8 @@ export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'id'> = {
   statusPollSeconds: 5,
   retry: DEFAULT_RETRY,
   random: Math.random,
+  sendConcurrency: 16,
+  lane: 'all',
 };
 
 function groupBy<T, K>(items: T[], key: (t: T) => K): Map<K, T[]> {
@@ -63,8 +72,28 @@ export class DispatchWorker {
   /** One round of sending; returns how many messages it handled. */
   async sendDue(): Promise<number> {
     const o = this.options;
-    const claimed = await claimDue(this.db, 'queued', o.id, o.batchSize, o.leaseSeconds);
+    // PostgreSQL: the rows stay locked by one transaction from the claim to the outcome write
+    // (store/queue.ts, lockDueForSend). PGlite is one connection, which a transaction held over a
+    // send would block for everyone else: there the claim is a lease written to the rows.
+    if (this.db.kind === 'postgres') {
+      const { count, done } = await this.db.transaction(async (tx) => {
+        const claimed = await lockDueForSend(tx, o.batchSize, o.leaseSeconds, o.lane);
+        if (claimed.length === 0) return { count: 0, done: [] };
+        const results = await this.sendClaimed(claimed);
+        return { count: claimed.length, done: await recordSendResultsIn(tx, 'locked', results) };
+      });
+      if (done.length) await completeFinishedCampaigns(this.db, done);
+      return count;
+    }
+    const claimed = await claimDue(this.db, 'queued', o.id, o.batchSize, o.leaseSeconds, o.lane);
     if (claimed.length === 0) return 0;
+    const done = await recordSendResults(this.db, o.id, await this.sendClaimed(claimed));
+    if (done.length) await completeFinishedCampaigns(this.db, done);
+    return claimed.length;
+  }
+
+  /** Sends claimed messages through their gateways; the outcome of each, to be written. */
+  private async sendClaimed(claimed: ClaimedMessage[]): Promise<SendResultRow[]> {
     const results: SendResultRow[] = [];
     for (const [gatewayId, messages] of groupBy(claimed, (m) => m.gatewayId)) {
       let gateway: Gateway;
@@ -84,14 +113,18 @@ export class DispatchWorker {
       }
       const { now, later } = await this.withinRate(gatewayId, messages);
       results.push(...later);
-      for (let i = 0; i < now.length; i += gateway.capabilities.batchSize) {
-        const chunk = now.slice(i, i + gateway.capabilities.batchSize);
-        results.push(...(await this.sendChunk(gateway, chunk)));
-      }
+      const chunks: ClaimedMessage[][] = [];
+      for (let i = 0; i < now.length; i += gateway.capabilities.batchSize)
+        chunks.push(now.slice(i, i + gateway.capabilities.batchSize));
+      // Several requests in flight: with one message per request a round trip at a time would cap
+      // a worker at a few thousand a second whatever the provider can take.
+      let next = 0;
+      const lane = async () => {
+        while (next < chunks.length) results.push(...(await this.sendChunk(gateway, chunks[next++]!)));
+      };
+      await Promise.all(Array.from({ length: Math.min(this.options.sendConcurrency, chunks.length) }, lane));
     }
-    const done = await recordSendResults(this.db, o.id, results);
-    if (done.length) await completeFinishedCampaigns(this.db, done);
-    return claimed.length;
+    return results;
   }
 
   /**

@@ -7,6 +7,7 @@
  * Settings: `url` (required), `timeoutMs` (default 5000), `batch` (true: 100 messages a request;
  * false: one request per message), `statusDeadlineSeconds` (default 3600).
  */
+import http from 'node:http';
 import {
   type Gateway,
   type GatewayContext,
@@ -45,10 +46,63 @@ type SendAnswer = {
   results: ({ ref: string; id: string } | { ref: string; error: string; permanent?: boolean })[];
 };
 
+/** A request's answer: the status and the whole body as text. */
+interface Answer {
+  status: number;
+  text: string;
+}
+
+class TimeoutError extends Error {
+  override name = 'TimeoutError';
+}
+
+/**
+ * One request over the gateway's keep-alive connections. node:http rather than fetch: measured on
+ * this machine, fetch (undici) took two to four times the CPU per request, and each
+ * `AbortSignal.timeout` keeps its request's objects alive until the timer fires — a worker's memory
+ * then grows with its send rate.
+ */
+function call(agent: http.Agent, url: string, timeoutMs: number, body?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      url,
+      {
+        method: body === undefined ? 'GET' : 'POST',
+        agent,
+        headers:
+          body === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => {
+          text += c;
+        });
+        res.on('end', () => {
+          clearTimeout(timer);
+          resolve({ status: res.statusCode ?? 0, text });
+        });
+        res.on('error', (err) => {
+          clearTimeout(timer);
+          reject(err);
+        });
+      },
+    );
+    const timer = setTimeout(() => req.destroy(new TimeoutError('no answer in time')), timeoutMs);
+    req.on('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    req.end(body);
+  });
+}
+
 export function createSandboxHttpGateway(ctx: GatewayContext): Gateway {
   const s = settings(ctx.settings);
-  const request = async (path: string, init: RequestInit = {}) =>
-    fetch(`${s.url}${path}`, { ...init, signal: AbortSignal.timeout(s.timeoutMs) });
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const request = (path: string, body?: string) => call(agent, `${s.url}${path}`, s.timeoutMs, body);
 
   return {
     kind: 'sandbox-http',
@@ -61,12 +115,11 @@ export function createSandboxHttpGateway(ctx: GatewayContext): Gateway {
     },
 
     async send(batch: OutgoingMessage[]): Promise<SendOutcome[]> {
-      let res: Response;
+      let res: Answer;
       try {
-        res = await request('/v1/send', {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({
+        res = await request(
+          '/v1/send',
+          JSON.stringify({
             messages: batch.map((m) => ({
               ref: String(m.id),
               to: m.address,
@@ -74,13 +127,13 @@ export function createSandboxHttpGateway(ctx: GatewayContext): Gateway {
               sender: m.sender,
             })),
           }),
-        });
+        );
       } catch (err) {
         // Sent but not answered: it may have been accepted. Retried as at-least-once allows.
         const reason = (err as Error).name === 'TimeoutError' ? 'no answer in time' : (err as Error).message;
         return batch.map((m) => ({ id: m.id, kind: 'retryable', rawStatus: 'TIMEOUT', reason }));
       }
-      const text = await res.text();
+      const text = res.text;
       if (res.status === 429) {
         const retryAfterMs =
           Number((JSON.parse(text || '{}') as { retryAfterMs?: number }).retryAfterMs) || 1000;
@@ -129,6 +182,13 @@ export function createSandboxHttpGateway(ctx: GatewayContext): Gateway {
       });
     },
 
+    // Only idle connections: a worker may still be sending through this instance when the pool
+    // replaces it with one built from edited settings.
+    async close() {
+      for (const sockets of Object.values(agent.freeSockets))
+        for (const socket of sockets ?? []) socket.destroy();
+    },
+
     async status(providerIds: string[]): Promise<StatusReport[]> {
       const out: StatusReport[] = [];
       for (let i = 0; i < providerIds.length; i += 100) {
@@ -137,8 +197,8 @@ export function createSandboxHttpGateway(ctx: GatewayContext): Gateway {
           .map((id) => `id=${encodeURIComponent(id)}`)
           .join('&');
         const res = await request(`/v1/status?${query}`);
-        if (!res.ok) throw new Error(`status: HTTP ${res.status}`);
-        const { statuses } = (await res.json()) as { statuses: { id: string; status: string }[] };
+        if (res.status !== 200) throw new Error(`status: HTTP ${res.status}`);
+        const { statuses } = JSON.parse(res.text) as { statuses: { id: string; status: string }[] };
         for (const st of statuses) {
           const state =
             st.status === 'delivered' || st.status === 'undelivered' || st.status === 'unknown'
