@@ -61,7 +61,11 @@ export function parseMapping(
   return mapping;
 }
 
-/** Progress on standard error: a bar redrawn in place on a terminal, a line now and then otherwise. */
+/**
+ * Progress on standard error: a bar redrawn in place on a terminal (at most ten times a second),
+ * otherwise a line at each tenth of the file or every five seconds; the last state is always shown.
+ * The share is of the bytes read, which run a little ahead of the rows stored.
+ */
 function progressPrinter(rt: Runtime, size: number) {
   const sink =
     rt.progress ??
@@ -70,32 +74,37 @@ function progressPrinter(rt: Runtime, size: number) {
       : { tty: Boolean(process.stderr.isTTY), write: (t: string) => void process.stderr.write(t) });
   let lastAt = 0;
   let lastTenth = -1;
-  let drawn = false;
-  const share = (c: ImportCounts) => (size > 0 ? Math.min(1, c.bytesRead / size) : 0);
+  let shown: ImportCounts | null = null;
+  let latest: ImportCounts | null = null;
+  const show = (c: ImportCounts) => {
+    const p = size > 0 ? Math.min(1, c.bytesRead / size) : 0;
+    const percent = String(Math.floor(p * 100));
+    if (sink.tty) {
+      const full = Math.round(p * 30);
+      sink.write(
+        `\r[${'#'.repeat(full)}${'-'.repeat(30 - full)}] ${percent.padStart(3)}%  ${n(c.processed)} rows, ${n(c.rejected)} rejected`,
+      );
+    } else {
+      lastTenth = Math.floor(p * 10);
+      sink.write(`progress: ${n(c.processed)} rows read (${percent}%), ${n(c.rejected)} rejected\n`);
+    }
+    shown = c;
+    lastAt = Date.now();
+  };
   return {
     update(c: ImportCounts) {
+      latest = { ...c };
       const now = Date.now();
-      const p = share(c);
-      if (sink.tty) {
-        if (now - lastAt < 100) return;
-        const width = 30;
-        const full = Math.round(p * width);
-        sink.write(
-          `\r[${'#'.repeat(full)}${'-'.repeat(width - full)}] ${String(Math.floor(p * 100)).padStart(3)}%  ${n(c.processed)} rows, ${n(c.rejected)} rejected`,
-        );
-        drawn = true;
-      } else {
-        const tenth = Math.floor(p * 10);
-        if (tenth === lastTenth && now - lastAt < 5000) return;
-        lastTenth = tenth;
-        sink.write(
-          `progress: ${n(c.processed)} rows read (${Math.floor(p * 100)}%), ${n(c.rejected)} rejected\n`,
-        );
-      }
-      lastAt = now;
+      if (
+        sink.tty
+          ? now - lastAt >= 100
+          : Math.floor((size > 0 ? c.bytesRead / size : 0) * 10) !== lastTenth || now - lastAt >= 5000
+      )
+        show(latest);
     },
     done() {
-      if (drawn) sink.write('\n');
+      if (latest && latest !== shown) show(latest);
+      if (sink.tty && shown) sink.write('\n');
     },
   };
 }
@@ -221,7 +230,7 @@ export function registerContactCommands(program: Command, rt: Runtime): void {
             .map(([reason, count]) => `    ${reason.padEnd(26)} ${n(count)}`),
         ];
         if (!summary.dryRun && summary.objects > 0)
-          lines.splice(3, 0, `  plots and accounts ${n(summary.objects)}`);
+          lines.splice(3, 0, `  objects   ${n(summary.objects)} plots and accounts`);
         if (summary.firstRejects.length) {
           lines.push('First rejected rows:', ...summary.firstRejects.map(rejectLine));
           if (summary.rejected > summary.firstRejects.length)
