@@ -9,6 +9,7 @@ import { topUp } from '../store/ledger.ts';
 import { countOrgs, createOrg } from '../store/orgs.ts';
 import { createUser, generatePassword } from './accounts.ts';
 import { loadDemoData } from './demo.ts';
+import { loadDemoLoans, loadDemoReceipts } from './demoDocuments.ts';
 
 export const DEMO_BALANCE_KOPECKS = 1000_00;
 
@@ -40,6 +41,11 @@ export async function firstStart(db: Db, config: Config): Promise<FirstStart | u
     if (!user.ok)
       throw new Error(`VESTNIK_ADMIN_EMAIL/PASSWORD: ${user.problem.field} ${user.problem.message}`);
     const demo = config.demo ? await loadDemoData(tx, org.id) : undefined;
+    if (demo) {
+      const today = new Date().toISOString().slice(0, 10);
+      await loadDemoReceipts(tx, org.id, today.slice(0, 4));
+      await loadDemoLoans(tx, org.id, today);
+    }
     // The demo association can send at once; a real organisation tops up first (BL-3).
     if (demo) await topUp(tx, org.id, DEMO_BALANCE_KOPECKS, 'демо-баланс', 'system');
     return {
