@@ -33,6 +33,7 @@ import {
   type KeyKind,
   type ObjectWrite,
   updateContactsById,
+  upsertContactsByExternalId,
   upsertObjects,
 } from '../store/importWrites.ts';
 
@@ -100,8 +101,24 @@ async function writeEntries(
   entries: readonly Entry[],
 ): Promise<{ created: number; updated: number; objects: number }> {
   const ids = new Map<Entry, number>();
-  for (const kind of ['external_id', 'phone', 'email'] as const) {
-    const of = entries.filter((e) => e.kind === kind);
+  const createdBy = new Set<Entry>();
+  // By external id: one upsert, which tells inserted from updated.
+  const byExternal = entries.filter((e) => e.kind === 'external_id');
+  const upserted = await upsertContactsByExternalId(
+    tx,
+    orgId,
+    byExternal.map((e) => e.contact),
+  );
+  for (const e of byExternal) {
+    const r = upserted.get(e.key);
+    if (!r) throw new Error(`contact with external id ${e.key} was not stored`);
+    ids.set(e, r.id);
+    if (r.inserted) createdBy.add(e);
+  }
+  // By phone or e-mail, which need not be unique: the lowest id holding it, else a new contact.
+  const rest = entries.filter((e) => e.kind !== 'external_id');
+  for (const kind of ['phone', 'email'] as const) {
+    const of = rest.filter((e) => e.kind === kind);
     const found = await findContactIds(
       tx,
       orgId,
@@ -113,39 +130,19 @@ async function writeEntries(
       if (id !== undefined) ids.set(e, id);
     }
   }
-  const existing = entries.filter((e) => ids.has(e));
-  let fresh = entries.filter((e) => !ids.has(e));
-  let created = 0;
+  const existing = rest.filter((e) => ids.has(e));
+  const fresh = rest.filter((e) => !ids.has(e));
   const inserted = await insertContacts(
     tx,
     orgId,
     fresh.map((e) => e.contact),
   );
-  const raced: Entry[] = [];
   fresh.forEach((e, i) => {
     const id = inserted[i];
-    if (id == null) raced.push(e);
-    else {
-      ids.set(e, id);
-      created++;
-    }
+    if (id == null) throw new Error(`contact ${e.key} was not stored`);
+    ids.set(e, id);
+    createdBy.add(e);
   });
-  // Another import inserted these external ids between the look-up and the insert: update them.
-  if (raced.length) {
-    const found = await findContactIds(
-      tx,
-      orgId,
-      'external_id',
-      raced.map((e) => e.key),
-    );
-    for (const e of raced) {
-      const id = found.get(e.key);
-      if (id === undefined) throw new Error(`contact with external id ${e.key} vanished during the import`);
-      ids.set(e, id);
-      existing.push(e);
-    }
-    fresh = fresh.filter((e) => !raced.includes(e));
-  }
   await updateContactsById(
     tx,
     orgId,
@@ -171,7 +168,7 @@ async function writeEntries(
   await upsertObjects(tx, orgId, [...objects.values()]);
   // Per row: the first row of a new contact created it; every other row updated a contact.
   const rows = entries.reduce((n, e) => n + e.rows.length, 0);
-  return { created, updated: rows - created, objects: objects.size };
+  return { created: createdBy.size, updated: rows - createdBy.size, objects: objects.size };
 }
 
 interface Stored {

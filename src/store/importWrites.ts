@@ -88,6 +88,45 @@ export async function updateContactsById(
 }
 
 /**
+ * Contacts by external id, in one statement per set of fields given: inserted, or (the external id
+ * is taken) updated with exactly those fields, attributes merged. Returns each one's id and whether
+ * it was inserted, by external id. External ids must be distinct in a call.
+ */
+export async function upsertContactsByExternalId(
+  db: Queryable,
+  orgId: number,
+  contacts: readonly ContactWrite[],
+): Promise<Map<string, { id: number; inserted: boolean }>> {
+  const out = new Map<string, { id: number; inserted: boolean }>();
+  const groups = new Map<string, ContactWrite[]>();
+  for (const c of contacts) {
+    const mask = FIELDS.map(([key]) => (c[key] !== undefined && c[key] !== null ? 1 : 0)).join('');
+    groups.set(mask, [...(groups.get(mask) ?? []), c]);
+  }
+  for (const [mask, group] of groups) {
+    const given = FIELDS.filter((_, i) => mask[i] === '1');
+    const names = NAME_COLUMNS;
+    const values = FIELDS.map(([, col, type]) =>
+      names.has(col) ? `coalesce(u.${col}, '')` : type === 'date' ? `u.${col}::date` : `u.${col}`,
+    );
+    const sets = given.filter(([key]) => key !== 'externalId').map(([, col]) => `${col} = excluded.${col}`);
+    const { rows } = await db.query<{ id: number; external_id: string; inserted: boolean }>(
+      `INSERT INTO contacts (org_id, ${UNNEST_COLUMNS})
+       SELECT $1, ${values.join(', ')}, coalesce(u.attributes::jsonb, '{}')
+       FROM unnest(${unnestArgs(2)}) AS u(${UNNEST_COLUMNS})
+       ON CONFLICT (org_id, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
+         ${[...sets, 'attributes = contacts.attributes || excluded.attributes', 'updated_at = now()'].join(', ')}
+       RETURNING id, external_id, (xmax = 0) AS inserted`,
+      [orgId, ...columnArrays(group)],
+    );
+    for (const r of rows) out.set(r.external_id, { id: r.id, inserted: r.inserted });
+  }
+  return out;
+}
+
+const NAME_COLUMNS = new Set(['last_name', 'first_name', 'middle_name']);
+
+/**
  * Inserts new contacts; returns the id of each, in input order, or null for one whose external id
  * another process inserted meanwhile (the caller finds and updates it).
  */
@@ -162,53 +201,39 @@ export interface ObjectWrite {
 /**
  * Plots and accounts by number: an existing one is linked to this contact (the file is the current
  * register) and gets the amounts given; a new one is created. Numbers must be distinct in a call.
- * Existing ones are found by an index probe per number, then updated by id (see findContactIds).
+ * One statement per combination of amounts given (usually one per batch), so that an amount left
+ * empty keeps what is stored.
  */
 export async function upsertObjects(
   db: Queryable,
   orgId: number,
   objects: readonly ObjectWrite[],
 ): Promise<void> {
-  if (objects.length === 0) return;
-  const { rows } = await db.query<{ ord: number; id: number }>(
-    `SELECT k.ord::int, o.id FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS k(kind, number, ord)
-     CROSS JOIN LATERAL (SELECT id FROM objects WHERE org_id = $1 AND kind = k.kind AND number = k.number) o`,
-    [orgId, objects.map((o) => o.kind), objects.map((o) => o.number)],
-  );
-  const found = new Map(rows.map((r) => [r.ord - 1, r.id]));
-  const existing = objects.flatMap((o, i) => (found.has(i) ? [{ ...o, id: found.get(i)! }] : []));
-  const fresh = objects.filter((_, i) => !found.has(i));
-  if (existing.length) {
-    const ids = existing.map((o) => o.id);
-    await db.query(
-      `UPDATE objects o SET contact_id = u.contact_id, charges_kopecks = coalesce(u.charges, o.charges_kopecks),
-         debt_kopecks = coalesce(u.debt, o.debt_kopecks)
-       FROM unnest($2::bigint[], $3::bigint[], $4::bigint[], $5::bigint[]) AS u(id, contact_id, charges, debt)
-       WHERE o.org_id = $1 AND o.id = u.id AND o.id = ANY($2::bigint[])`,
-      [
-        orgId,
-        ids,
-        existing.map((o) => o.contactId),
-        existing.map((o) => o.chargesKopecks ?? null),
-        existing.map((o) => o.debtKopecks ?? null),
-      ],
-    );
+  const groups = new Map<string, ObjectWrite[]>();
+  for (const o of objects) {
+    const mask = `${o.chargesKopecks !== undefined}:${o.debtKopecks !== undefined}`;
+    groups.set(mask, [...(groups.get(mask) ?? []), o]);
   }
-  if (fresh.length) {
-    // Another import may have created one meanwhile: it is this row's now.
+  for (const [mask, group] of groups) {
+    const [charges, debt] = mask.split(':').map((x) => x === 'true');
+    const sets = [
+      'contact_id = excluded.contact_id',
+      ...(charges ? ['charges_kopecks = excluded.charges_kopecks'] : []),
+      ...(debt ? ['debt_kopecks = excluded.debt_kopecks'] : []),
+    ];
     await db.query(
       `INSERT INTO objects (org_id, contact_id, kind, number, charges_kopecks, debt_kopecks)
        SELECT $1, u.contact_id, u.kind, u.number, coalesce(u.charges, 0), coalesce(u.debt, 0)
        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
          AS u(contact_id, kind, number, charges, debt)
-       ON CONFLICT (org_id, kind, number) DO UPDATE SET contact_id = excluded.contact_id`,
+       ON CONFLICT (org_id, kind, number) DO UPDATE SET ${sets.join(', ')}`,
       [
         orgId,
-        fresh.map((o) => o.contactId),
-        fresh.map((o) => o.kind),
-        fresh.map((o) => o.number),
-        fresh.map((o) => o.chargesKopecks ?? null),
-        fresh.map((o) => o.debtKopecks ?? null),
+        group.map((o) => o.contactId),
+        group.map((o) => o.kind),
+        group.map((o) => o.number),
+        group.map((o) => o.chargesKopecks ?? null),
+        group.map((o) => o.debtKopecks ?? null),
       ],
     );
   }
