@@ -129,11 +129,12 @@ export function recipientQuery(
     // Within one address the contacts without a reason of their own are exactly those that may keep
     // it (same address, so the same validity and suppression), and the lowest id of them does: so
     // per address one is a recipient and the rest are duplicates. Grouping by address counts that
-    // without the sort a window over the address needs.
+    // without the sort a window over the address needs. OFFSET 0 keeps the subquery whole, so the
+    // reason (a regular expression per address) is worked out once per contact, not once per use.
     countSql() {
       return `SELECT g.reason, sum(g.n)::int AS n, count(*)::int AS groups
         FROM (SELECT x.pre_reason AS reason, count(*) AS n
-              FROM (SELECT ${addr} AS address, ${pre} AS pre_reason ${from}) x
+              FROM (SELECT ${addr} AS address, ${pre} AS pre_reason ${from} OFFSET 0) x
               GROUP BY x.pre_reason, CASE WHEN x.pre_reason IS NULL THEN x.address END) g
         GROUP BY g.reason`;
     },
