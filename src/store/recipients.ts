@@ -25,8 +25,12 @@ import type { Channel } from '../core/states.ts';
 import type { ContactRow } from './contacts.ts';
 import type { Db, Queryable } from './db.ts';
 
-/** work_mem for the count: enough for the hashes of a million contacts (see countRecipients). */
-const COUNT_WORK_MEM = '64MB';
+/**
+ * work_mem for the count (see countRecipients): the hash of a million contacts' ids fits, yet it is
+ * small enough that the planner still sums objects in index order rather than in a hash of numeric
+ * sums (about 200 bytes a contact), which measured slower (910 against 1,070 ms of CPU).
+ */
+const COUNT_WORK_MEM = '24MB';
 
 export interface ResolveInput {
   orgId: number;
@@ -189,7 +193,7 @@ export async function countRecipients(
 ): Promise<{ selected: number; recipients: number; excluded: Partial<Record<ExclusionReason, number>> }> {
   type Row = { reason: ExclusionReason | null; n: number; groups: number };
   const run = (q: Queryable) => q.query<Row>(query.countSql(), query.params.values);
-  // The hashes of this one query (per-contact sums over objects, addresses) outgrow the default 4 MB
+  // The hashes of this one query (contact ids with their sums over objects) outgrow the default 4 MB
   // at a million contacts and spill to disk in batches; give this transaction room instead.
   const { rows } =
     'transaction' in db
