@@ -11,6 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import iconv from 'iconv-lite';
 import { runImport } from '../src/services/importRun.ts';
+import { openFile } from '../src/services/imports.ts';
 import { insertImportJob, startImportJob } from '../src/store/imports.ts';
 import { createOrg } from '../src/store/orgs.ts';
 import { engines, freshDb, printFigures, report } from './_common.ts';
@@ -74,7 +75,7 @@ try {
           orgId: org.id,
           jobId: job.id,
           format: 'csv',
-          open: () => fs.createReadStream(file),
+          open: () => openFile(file),
         });
         const seconds = (performance.now() - t) / 1000;
         peak = Math.max(peak, process.memoryUsage.rss());

@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import type { Command } from 'commander';
 import { ImportMappingError } from '../../core/import/index.ts';
 import { exportContacts, exportSelection } from '../../services/exports.ts';
-import { detectFormat, previewFile, runImportJob } from '../../services/imports.ts';
+import { detectFormat, openFile, previewFile, runImportJob } from '../../services/imports.ts';
 import {
   type ImportCounts,
   type ImportReject,
@@ -186,7 +186,7 @@ export function registerContactCommands(program: Command, rt: Runtime): void {
               { orgId, id: job.id },
               {
                 format,
-                open: () => fs.createReadStream(local),
+                open: () => openFile(local),
                 mapping,
                 dryRun: o.dryRun,
                 onProgress: (c) => progress.update(c),
