@@ -9,10 +9,12 @@ import { completeFinishedCampaigns, excludeLeftovers } from '../store/campaigns.
 import type { Db } from '../store/db.ts';
 import { applyEarlyReports, dropStaleEarlyReports } from '../store/earlyReports.ts';
 import { DUE_CHANNEL } from '../store/messages.ts';
+import { Breakers } from './breaker.ts';
 import type { GatewayPool } from './gatewayPool.ts';
 import { DEFAULT_WORKER_OPTIONS, DispatchWorker, type WorkerOptions } from './worker.ts';
 
 const EXPRESS_BATCH = 100;
+const BUSY_CHECK_MS = 30_000;
 
 export interface DispatcherOptions {
   workers: number;
@@ -36,12 +38,15 @@ export async function startDispatcher(db: Db, options: DispatcherOptions): Promi
   const idlePollMs = options.idlePollMs ?? 1000;
   const base = `${os.hostname()}:${process.pid}:${crypto.randomBytes(3).toString('hex')}`;
   const express = options.express ?? true;
+  // One set of circuit breakers for the process: what one worker learns of a gateway, all know.
+  const breakers = options.worker?.breakers ?? new Breakers();
   const workers = Array.from(
     { length: options.workers },
     (_, i) =>
       new DispatchWorker(db, gateways, {
         ...DEFAULT_WORKER_OPTIONS,
         ...options.worker,
+        breakers,
         id: `${base}:${i}`,
         lane: express ? 'bulk' : 'all',
       }),
@@ -53,6 +58,7 @@ export async function startDispatcher(db: Db, options: DispatcherOptions): Promi
     ? new DispatchWorker(db, gateways, {
         ...DEFAULT_WORKER_OPTIONS,
         ...options.worker,
+        breakers,
         id: `${base}:express`,
         batchSize: EXPRESS_BATCH,
         lane: 'express',
@@ -106,10 +112,21 @@ export async function startDispatcher(db: Db, options: DispatcherOptions): Promi
     options.onError?.(err);
   }
 
+  // The status claim walks the due index past every due queued row (the index has no state), which
+  // with a backlog of a million takes about a second. So while a worker's send rounds come back
+  // full, it checks statuses only every BUSY_CHECK_MS; once the backlog is gone, every round.
   const loops = workers.map(async (w) => {
+    let lastCheck = 0;
     while (running) {
       try {
-        const n = (await w.sendDue()) + (await w.checkDue());
+        const sent = await w.sendDue();
+        const busy = sent >= w.options.batchSize;
+        let checked = 0;
+        if (!busy || Date.now() - lastCheck >= BUSY_CHECK_MS) {
+          lastCheck = Date.now();
+          checked = await w.checkDue();
+        }
+        const n = sent + checked;
         if (n === 0 && running) await sleep(idlePollMs);
       } catch (err) {
         options.onError?.(err);
