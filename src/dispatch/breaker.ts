@@ -12,20 +12,33 @@
 export type BreakerState = 'closed' | 'open' | 'half_open';
 
 export interface BreakerOptions {
-  /** Consecutive failed batches that open the breaker. */
+  /** Consecutive failed batches that open the breaker… */
   failures: number;
+  /**
+   * …over at least this long: a gateway that fails a share of its sends at random (the fault test's
+   * 30 %) can fail ten one-message batches in a row within milliseconds, and is not down.
+   */
+  failingMs: number;
   /** The first pause; each failed probe doubles it, up to `maxOpenMs`. */
   openMs: number;
   maxOpenMs: number;
 }
 
-export const DEFAULT_BREAKER: BreakerOptions = { failures: 5, openMs: 30_000, maxOpenMs: 600_000 };
+export const DEFAULT_BREAKER: BreakerOptions = {
+  failures: 10,
+  failingMs: 5_000,
+  openMs: 30_000,
+  maxOpenMs: 600_000,
+};
 
 interface Entry {
   failures: number;
+  /** When the current run of failures began. */
+  since: number;
   openUntil: number;
   pause: number;
-  probing: boolean;
+  /** When the probe went out (0: none); a probe never answered frees the slot after a pause. */
+  probing: number;
 }
 
 export class Breakers {
@@ -39,7 +52,7 @@ export class Breakers {
   private entry(gatewayId: number): Entry {
     let e = this.entries.get(gatewayId);
     if (!e) {
-      e = { failures: 0, openUntil: 0, pause: this.options.openMs, probing: false };
+      e = { failures: 0, since: 0, openUntil: 0, pause: this.options.openMs, probing: 0 };
       this.entries.set(gatewayId, e);
     }
     return e;
@@ -57,8 +70,9 @@ export class Breakers {
     if (state === 'closed') return true;
     if (state === 'open') return false;
     const e = this.entry(gatewayId);
-    if (e.probing) return false;
-    e.probing = true;
+    const now = this.now();
+    if (e.probing && now - e.probing < this.options.openMs) return false;
+    e.probing = now;
     return true;
   }
 
@@ -74,22 +88,23 @@ export class Breakers {
     e.failures = 0;
     e.openUntil = 0;
     e.pause = this.options.openMs;
-    e.probing = false;
+    e.probing = 0;
   }
 
   /** A batch the gateway did not answer. Returns true when this opened (or re-opened) the breaker. */
   failed(gatewayId: number): boolean {
     const e = this.entry(gatewayId);
-    const wasProbe = e.probing;
-    e.probing = false;
-    e.failures++;
+    const now = this.now();
+    const wasProbe = e.probing !== 0 && e.openUntil !== 0;
+    e.probing = 0;
+    if (e.failures++ === 0) e.since = now;
     if (wasProbe) {
       e.pause = Math.min(e.pause * 2, this.options.maxOpenMs);
-      e.openUntil = this.now() + e.pause;
+      e.openUntil = now + e.pause;
       return true;
     }
-    if (e.openUntil === 0 && e.failures >= this.options.failures) {
-      e.openUntil = this.now() + e.pause;
+    if (e.openUntil === 0 && e.failures >= this.options.failures && now - e.since >= this.options.failingMs) {
+      e.openUntil = now + e.pause;
       return true;
     }
     return false;

@@ -7,11 +7,13 @@
 import type { Gateway } from '../providers/provider.ts';
 import { GATEWAY_KINDS } from '../providers/registry.ts';
 import type { Db } from '../store/db.ts';
-import { getGatewayById } from '../store/gateways.ts';
+import { fallbackGateways, getGatewayById } from '../store/gateways.ts';
 
 interface Entry {
   gateway: Gateway;
   ratePerSecond: number | null;
+  /** The organisation's other gateways for the channel, by priority: where to fail over. */
+  fallbacks: number[];
   loadedAt: number;
 }
 
@@ -26,6 +28,11 @@ export class GatewayPool {
 
   async get(gatewayId: number): Promise<Gateway> {
     return (await this.entry(gatewayId)).gateway;
+  }
+
+  /** Other enabled gateways of the same organisation and channel, by priority (SD-8 fail-over). */
+  async fallbacksOf(gatewayId: number): Promise<number[]> {
+    return (await this.entry(gatewayId)).fallbacks;
   }
 
   /** The gateway's shared rate limit (messages per second), or null. */
@@ -49,7 +56,8 @@ export class GatewayPool {
       callbackSecret: row.callbackSecret,
     });
     if (cached) await cached.gateway.close?.();
-    const entry = { gateway, ratePerSecond: row.ratePerSecond, loadedAt: Date.now() };
+    const fallbacks = await fallbackGateways(this.db, gatewayId);
+    const entry = { gateway, ratePerSecond: row.ratePerSecond, fallbacks, loadedAt: Date.now() };
     this.entries.set(gatewayId, entry);
     return entry;
   }

@@ -26,6 +26,7 @@ import {
   scheduleNextCheck,
 } from '../store/queue.ts';
 import { takeTokens } from '../store/rateLimits.ts';
+import { Breakers } from './breaker.ts';
 import type { GatewayPool } from './gatewayPool.ts';
 
 export interface WorkerOptions {
@@ -39,6 +40,8 @@ export interface WorkerOptions {
   sendConcurrency: number;
   /** Which messages it sends (store/queue.ts): all, only single messages, or all but those. */
   lane: Lane;
+  /** The process's circuit breakers (fail-over, SD-8); shared by its workers when given. */
+  breakers?: Breakers;
 }
 
 export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'id'> = {
@@ -63,11 +66,33 @@ function groupBy<T, K>(items: T[], key: (t: T) => K): Map<K, T[]> {
 }
 
 export class DispatchWorker {
+  private readonly breakers: Breakers;
+
   constructor(
     private readonly db: Db,
     private readonly gateways: GatewayPool,
     readonly options: WorkerOptions,
-  ) {}
+  ) {
+    this.breakers = options.breakers ?? new Breakers();
+  }
+
+  /**
+   * Which gateway a batch of `gatewayId`'s messages goes through now: its own while its breaker lets
+   * it, else the organisation's next gateway for the channel whose breaker does (SD-8), else none
+   * for `holdMs` — the messages wait without spending an attempt.
+   */
+  private async route(gatewayId: number): Promise<{ id: number } | { holdMs: number }> {
+    if (this.breakers.allow(gatewayId)) return { id: gatewayId };
+    let fallbacks: number[] = [];
+    try {
+      fallbacks = await this.gateways.fallbacksOf(gatewayId);
+    } catch {
+      // The gateway is gone: sending below says so.
+      return { id: gatewayId };
+    }
+    for (const id of fallbacks) if (this.breakers.allow(id)) return { id };
+    return { holdMs: Math.max(1000, this.breakers.waitMs(gatewayId)) };
+  }
 
   /** One round of sending; returns how many messages it handled. */
   async sendDue(): Promise<number> {
@@ -95,7 +120,21 @@ export class DispatchWorker {
   /** Sends claimed messages through their gateways; the outcome of each, to be written. */
   private async sendClaimed(claimed: ClaimedMessage[]): Promise<SendResultRow[]> {
     const results: SendResultRow[] = [];
-    for (const [gatewayId, messages] of groupBy(claimed, (m) => m.gatewayId)) {
+    for (const [own, messages] of groupBy(claimed, (m) => m.gatewayId)) {
+      const route = await this.route(own);
+      if ('holdMs' in route) {
+        for (const m of messages)
+          results.push({
+            id: m.id,
+            kind: 'retry',
+            rawStatus: null,
+            reason: 'the gateway is failing and no other gateway of the channel is available: waiting',
+            delaySeconds: route.holdMs / 1000,
+            countAttempt: false,
+          });
+        continue;
+      }
+      const gatewayId = route.id;
       let gateway: Gateway;
       try {
         gateway = await this.gateways.get(gatewayId);
@@ -120,7 +159,8 @@ export class DispatchWorker {
       // a worker at a few thousand a second whatever the provider can take.
       let next = 0;
       const lane = async () => {
-        while (next < chunks.length) results.push(...(await this.sendChunk(gateway, chunks[next++]!)));
+        while (next < chunks.length)
+          results.push(...(await this.sendChunk(gateway, gatewayId, own, chunks[next++]!)));
       };
       await Promise.all(Array.from({ length: Math.min(this.options.sendConcurrency, chunks.length) }, lane));
     }
@@ -153,7 +193,13 @@ export class DispatchWorker {
     return { now: messages.slice(0, take.granted), later };
   }
 
-  private async sendChunk(gateway: Gateway, chunk: ClaimedMessage[]): Promise<SendResultRow[]> {
+  /** `via` is the gateway sent through; `own` the messages' own (they differ after a fail-over). */
+  private async sendChunk(
+    gateway: Gateway,
+    via: number,
+    own: number,
+    chunk: ClaimedMessage[],
+  ): Promise<SendResultRow[]> {
     let outcomes: SendOutcome[];
     try {
       outcomes = await gateway.send(
@@ -175,8 +221,15 @@ export class DispatchWorker {
         reason: (err as Error).message,
       }));
     }
+    // Any answer — accepted, refused, slow down — shows the gateway working; only silence and
+    // errors of its own (timeouts, 5xx, refused connections) count towards opening its breaker.
+    if (outcomes.some((x) => x.kind !== 'retryable')) this.breakers.succeeded(via);
+    else this.breakers.failed(via);
     const byId = new Map(outcomes.map((x) => [x.id, x]));
-    return chunk.map((m) => this.toResult(gateway, m, byId.get(m.id)));
+    return chunk.map((m) => {
+      const r = this.toResult(gateway, m, byId.get(m.id));
+      return r.kind === 'submitted' && via !== own ? { ...r, gatewayId: via } : r;
+    });
   }
 
   private toResult(gateway: Gateway, m: ClaimedMessage, out: SendOutcome | undefined): SendResultRow {

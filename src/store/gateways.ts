@@ -64,6 +64,19 @@ export async function primaryGateway(
   return rows[0] ? toGateway(rows[0]) : undefined;
 }
 
+/**
+ * Where a message of this gateway may go when it is down (SD-8): the organisation's other enabled
+ * gateways of the same channel, by priority.
+ */
+export async function fallbackGateways(db: Queryable, gatewayId: number): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(
+    `SELECT f.id FROM gateways g JOIN gateways f ON f.org_id = g.org_id AND f.channel = g.channel
+     WHERE g.id = $1 AND f.id <> g.id AND f.enabled ORDER BY f.priority, f.id`,
+    [gatewayId],
+  );
+  return rows.map((r) => r.id);
+}
+
 /** By id alone: for workers (which serve every organisation) and for callbacks (checked by secret). */
 export async function getGatewayById(db: Queryable, id: number): Promise<GatewayRow | undefined> {
   const { rows } = await db.query<Row>('SELECT * FROM gateways WHERE id = $1', [id]);

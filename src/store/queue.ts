@@ -152,6 +152,8 @@ export type SendResultRow =
       id: number;
       kind: 'submitted';
       providerId: string;
+      /** Set when it went through another gateway than its own (fail-over): status checks ask that one. */
+      gatewayId?: number;
       rawStatus: string | null;
       costKopecks: number | null;
       nextCheckSeconds: number;
@@ -209,6 +211,7 @@ export async function recordSendResultsIn(
       `UPDATE messages m SET
          state = u.state,
          provider_message_id = coalesce(u.provider_id, m.provider_message_id),
+         gateway_id = coalesce(u.gateway_id, m.gateway_id),
          raw_status = coalesce(u.raw_status, m.raw_status),
          reason = u.reason,
          cost_kopecks = CASE WHEN u.state = 'submitted' THEN coalesce(u.cost, m.price_kopecks) END,
@@ -223,8 +226,8 @@ export async function recordSendResultsIn(
          final_at = CASE WHEN u.state IN ('queued', 'submitted') THEN NULL ELSE now() END,
          lease_owner = NULL
        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::float8[],
-                   $9::float8[], $10::boolean[])
-            AS u(id, state, provider_id, raw_status, reason, cost, delay, deadline, uncount)
+                   $9::float8[], $10::boolean[], $12::bigint[])
+            AS u(id, state, provider_id, raw_status, reason, cost, delay, deadline, uncount, gateway_id)
        -- The id list again, as an index condition: the planner cannot see through unnest's rows and
        -- would otherwise choose a hash join over the whole table once its statistics are fresh.
        WHERE m.id = ANY($2::bigint[]) AND m.id = u.id AND m.state = 'queued' AND ($11 OR m.lease_owner = $1)
@@ -241,6 +244,7 @@ export async function recordSendResultsIn(
         col((r) => (r.kind === 'submitted' ? r.deadlineSeconds : 0)),
         col((r) => r.kind === 'retry' && !r.countAttempt),
         locked,
+        col((r) => (r.kind === 'submitted' ? (r.gatewayId ?? null) : null)),
       ],
     );
     const accepted = rows.filter((r) => r.state === 'submitted');
