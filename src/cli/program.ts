@@ -2,6 +2,7 @@
 import { Command, CommanderError } from 'commander';
 import { VERSION } from '../app.ts';
 import { registerAccountCommands } from './commands/accounts.ts';
+import { registerAudienceCommands } from './commands/audience.ts';
 import { registerBillingCommands } from './commands/billing.ts';
 import { registerCampaignCommands } from './commands/campaigns.ts';
 import { registerSandboxCommand } from './commands/sandbox.ts';
@@ -36,6 +37,7 @@ export function createProgram(rt: Runtime): Command {
   registerCampaignCommands(program, rt);
   registerSandboxCommand(program, rt);
   registerTemplateCommands(program, rt);
+  registerAudienceCommands(program, rt);
   return program;
 }
 
