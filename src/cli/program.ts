@@ -5,6 +5,8 @@ import { registerAccountCommands } from './commands/accounts.ts';
 import { registerAudienceCommands } from './commands/audience.ts';
 import { registerBillingCommands } from './commands/billing.ts';
 import { registerCampaignCommands } from './commands/campaigns.ts';
+import { registerContactCommands } from './commands/contacts.ts';
+import { registerDocumentCommands } from './commands/documents.ts';
 import { registerSandboxCommand } from './commands/sandbox.ts';
 import { registerSendCommand } from './commands/send.ts';
 import { registerServerCommands } from './commands/server.ts';
@@ -38,6 +40,8 @@ export function createProgram(rt: Runtime): Command {
   registerSandboxCommand(program, rt);
   registerTemplateCommands(program, rt);
   registerAudienceCommands(program, rt);
+  registerContactCommands(program, rt);
+  registerDocumentCommands(program, rt);
   return program;
 }
 
