@@ -13,7 +13,8 @@ import { runVestnik, startServer, vestnikEnv } from '../helpers/process.ts';
 
 test('lists, consent, suppression and the exclusion report from the command line', async () => {
   const env = await vestnikEnv({ VESTNIK_WORKERS: '0' });
-  const server = await startServer(env);
+  // A busy machine can take over a minute to migrate a fresh embedded database and load the demo.
+  const server = await startServer(env, 180_000);
   const run = async (...args: string[]) => {
     const r = await runVestnik(args, env);
     assert.equal(r.code, 0, `vestnik ${args.join(' ')}: ${r.stderr}`);
