@@ -9,6 +9,7 @@
  */
 import { type ContactInput, validateContact } from '../contact.ts';
 import type { ColumnMapping, Target } from './mapping.ts';
+import { fastPhone } from './phone.ts';
 import type { SheetRow } from './table.ts';
 import {
   type CellValue,
@@ -43,12 +44,14 @@ export type RowOutcome =
 
 const isBlank = (cell: CellValue | undefined): boolean => cellText(cell ?? null).trim() === '';
 
+const INITIALS = /^(\p{Lu}\.)(\p{Lu}\.)$/u;
+
 /** ФИО in the Russian order: «Иванов Иван Иванович», «Иванов И.И.», «Мамедов Рашид Керим оглы». */
 function splitFullName(text: string): Pick<ContactInput, 'lastName' | 'firstName' | 'middleName'> {
-  const words = text
-    .trim()
-    .split(/\s+/)
-    .flatMap((w) => /^(\p{Lu}\.)(\p{Lu}\.)$/u.exec(w)?.slice(1) ?? [w]);
+  const words = text.trim().split(/\s+/);
+  // Initials written together («И.И.») are two words; only a word with a dot can be such.
+  if (text.includes('.'))
+    words.splice(0, words.length, ...words.flatMap((w) => INITIALS.exec(w)?.slice(1) ?? [w]));
   const [lastName, firstName, ...rest] = words;
   return {
     lastName,
@@ -146,7 +149,11 @@ export function parseRow(sheetRow: SheetRow, mapping: ColumnMapping, today: stri
   }
   if (Object.keys(attributes).length > 0) contact.attributes = attributes;
 
+  // Phones of the usual shapes skip libphonenumber (phone.ts); any other goes through the contact rules.
+  const phone = contact.phone ? fastPhone(contact.phone) : null;
+  if (phone !== null) delete contact.phone;
   const checked = validateContact(contact, today);
+  if (phone !== null && checked.ok) checked.value.phone = phone;
   if (!checked.ok) {
     for (const p of checked.problems) {
       const from = source.get(p.field) ?? { header: '', value: String(p.value ?? ''), at: headers.length };
