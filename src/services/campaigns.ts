@@ -127,7 +127,8 @@ export function mergeContent(
 ): ContentInput {
   const texts: CampaignTexts = { ...existing.texts, ...edit.texts };
   if (edit.textTemplate !== undefined && !(edit.texts && existing.channel in edit.texts)) {
-    if (existing.channel === 'email' && texts.email) texts.email = { ...texts.email, html: edit.textTemplate };
+    if (existing.channel === 'email' && texts.email)
+      texts.email = { ...texts.email, html: edit.textTemplate };
     else if (existing.channel !== 'email') texts[existing.channel] = edit.textTemplate;
   }
   return { ...edit, texts };
