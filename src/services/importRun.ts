@@ -37,7 +37,7 @@ import {
   upsertObjects,
 } from '../store/importWrites.ts';
 
-export const BATCH_ROWS = 1000;
+export const BATCH_ROWS = 5000;
 const FIRST_REJECTS = 10;
 
 export interface RunImportOptions {
@@ -177,6 +177,15 @@ interface Stored {
   objects: number;
 }
 
+/**
+ * A batch's commit need not wait for its WAL to reach the disk: the job's counters are written in
+ * the same transaction, so a crash that loses the last batches loses their counts with them, and
+ * the job (failed by the crash) says exactly what was stored. Saves a disk flush per batch.
+ */
+async function relaxCommit(db: Db, tx: Queryable): Promise<void> {
+  if (db.kind === 'postgres') await tx.query('SET LOCAL synchronous_commit = off');
+}
+
 /** A value as a reject keeps it: jsonb cannot hold U+0000, so it is shown as ␀. */
 const printable = (text: string): string => text.replaceAll('\u0000', '\u2400');
 
@@ -280,6 +289,7 @@ export class ImportRunner {
     let next: ImportCounts;
     try {
       next = await this.db.transaction(async (tx) => {
+        await relaxCommit(this.db, tx);
         const stored = entries.length ? await writeEntries(tx, orgId, entries) : zero;
         return this.commit(tx, outcomes.length, stored, rejects, bytesRead);
       });

@@ -36,9 +36,30 @@ const FIELDS = [
   ['birthDate', 'birth_date', 'date'],
 ] as const;
 
-const columnArrays = (contacts: readonly ContactWrite[]): unknown[] => [
-  ...FIELDS.map(([key]) => contacts.map((c) => c[key] ?? null)),
-  contacts.map((c) => (c.attributes ? JSON.stringify(c.attributes) : null)),
+const NEEDS_ESCAPE = /["\\]/;
+const ESCAPED = /["\\]/g;
+
+/**
+ * A column of values as the text of a PostgreSQL array (`{"a","b",NULL}`), for a `$n::text[]`
+ * parameter. node-postgres writes arrays the same way, but runs a replace over every element; most
+ * elements of an import have nothing to escape, so this tests first. Every element is quoted, so
+ * the text `NULL` stays text.
+ */
+export function arrayLiteral(values: readonly (string | number | null | undefined)[]): string {
+  let out = '{';
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (i > 0) out += ',';
+    if (v === null || v === undefined) out += 'NULL';
+    else if (typeof v === 'number') out += String(v);
+    else out += `"${NEEDS_ESCAPE.test(v) ? v.replace(ESCAPED, '\\$&') : v}"`;
+  }
+  return `${out}}`;
+}
+
+const columnArrays = (contacts: readonly ContactWrite[]): string[] => [
+  ...FIELDS.map(([key]) => arrayLiteral(contacts.map((c) => c[key] ?? null))),
+  arrayLiteral(contacts.map((c) => (c.attributes ? JSON.stringify(c.attributes) : null))),
 ];
 
 const UNNEST_COLUMNS = `${FIELDS.map(([, col]) => col).join(', ')}, attributes`;
@@ -101,7 +122,9 @@ export async function upsertContactsByExternalId(
   const groups = new Map<string, ContactWrite[]>();
   for (const c of contacts) {
     const mask = FIELDS.map(([key]) => (c[key] !== undefined && c[key] !== null ? 1 : 0)).join('');
-    groups.set(mask, [...(groups.get(mask) ?? []), c]);
+    const group = groups.get(mask);
+    if (group) group.push(c);
+    else groups.set(mask, [c]);
   }
   for (const [mask, group] of groups) {
     const given = FIELDS.filter((_, i) => mask[i] === '1');
@@ -109,18 +132,34 @@ export async function upsertContactsByExternalId(
     const values = FIELDS.map(([, col, type]) =>
       names.has(col) ? `coalesce(u.${col}, '')` : type === 'date' ? `u.${col}::date` : `u.${col}`,
     );
-    const sets = given.filter(([key]) => key !== 'externalId').map(([, col]) => `${col} = excluded.${col}`);
+    const updated = given.filter(([key]) => key !== 'externalId').map(([, col]) => col);
+    const sets = updated.map((col) => `${col} = excluded.${col}`);
+    // A contact the row would leave as it is is not written again (a register sent again each month
+    // is mostly unchanged): no new row version, no entry in each of the table's indexes.
+    const changed = [
+      ...(updated.length
+        ? [
+            `(${updated.map((col) => `contacts.${col}`).join(', ')}) IS DISTINCT FROM (${updated.map((col) => `excluded.${col}`).join(', ')})`,
+          ]
+        : []),
+      'contacts.attributes || excluded.attributes IS DISTINCT FROM contacts.attributes',
+    ];
     const { rows } = await db.query<{ id: number; external_id: string; inserted: boolean }>(
       `INSERT INTO contacts (org_id, ${UNNEST_COLUMNS})
        SELECT $1, ${values.join(', ')}, coalesce(u.attributes::jsonb, '{}')
        FROM unnest(${unnestArgs(2)}) AS u(${UNNEST_COLUMNS})
        ON CONFLICT (org_id, external_id) WHERE external_id IS NOT NULL DO UPDATE SET
          ${[...sets, 'attributes = contacts.attributes || excluded.attributes', 'updated_at = now()'].join(', ')}
+         WHERE ${changed.join(' OR ')}
        RETURNING id, external_id, (xmax = 0) AS inserted`,
       [orgId, ...columnArrays(group)],
     );
     for (const r of rows) out.set(r.external_id, { id: r.id, inserted: r.inserted });
   }
+  // The unchanged ones return nothing from the upsert: their ids are looked up.
+  const unchanged = contacts.map((c) => c.externalId!).filter((key) => !out.has(key));
+  const found = await findContactIds(db, orgId, 'external_id', unchanged);
+  for (const [key, id] of found) out.set(key, { id, inserted: false });
   return out;
 }
 
@@ -212,28 +251,33 @@ export async function upsertObjects(
   const groups = new Map<string, ObjectWrite[]>();
   for (const o of objects) {
     const mask = `${o.chargesKopecks !== undefined}:${o.debtKopecks !== undefined}`;
-    groups.set(mask, [...(groups.get(mask) ?? []), o]);
+    const group = groups.get(mask);
+    if (group) group.push(o);
+    else groups.set(mask, [o]);
   }
   for (const [mask, group] of groups) {
     const [charges, debt] = mask.split(':').map((x) => x === 'true');
-    const sets = [
-      'contact_id = excluded.contact_id',
-      ...(charges ? ['charges_kopecks = excluded.charges_kopecks'] : []),
-      ...(debt ? ['debt_kopecks = excluded.debt_kopecks'] : []),
+    const columns = [
+      'contact_id',
+      ...(charges ? ['charges_kopecks'] : []),
+      ...(debt ? ['debt_kopecks'] : []),
     ];
+    // An object the row would leave as it is is not written again.
+    const sets = columns.map((c) => `${c} = excluded.${c}`);
     await db.query(
       `INSERT INTO objects (org_id, contact_id, kind, number, charges_kopecks, debt_kopecks)
        SELECT $1, u.contact_id, u.kind, u.number, coalesce(u.charges, 0), coalesce(u.debt, 0)
        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::bigint[])
          AS u(contact_id, kind, number, charges, debt)
-       ON CONFLICT (org_id, kind, number) DO UPDATE SET ${sets.join(', ')}`,
+       ON CONFLICT (org_id, kind, number) DO UPDATE SET ${sets.join(', ')}
+         WHERE (${columns.map((c) => `objects.${c}`).join(', ')}) IS DISTINCT FROM (${columns.map((c) => `excluded.${c}`).join(', ')})`,
       [
         orgId,
-        group.map((o) => o.contactId),
-        group.map((o) => o.kind),
-        group.map((o) => o.number),
-        group.map((o) => o.chargesKopecks ?? null),
-        group.map((o) => o.debtKopecks ?? null),
+        arrayLiteral(group.map((o) => o.contactId)),
+        arrayLiteral(group.map((o) => o.kind)),
+        arrayLiteral(group.map((o) => o.number)),
+        arrayLiteral(group.map((o) => o.chargesKopecks ?? null)),
+        arrayLiteral(group.map((o) => o.debtKopecks ?? null)),
       ],
     );
   }

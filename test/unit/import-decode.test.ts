@@ -173,6 +173,8 @@ test('property: Russian text in Windows-1251 comes back exactly and is never tak
       letter,
       (chars, first) => {
         const text = first + chars.join('');
+        // «яю» and «юя» are FF FE and FE FF in Windows-1251: a UTF-16 byte order mark, which decides.
+        fc.pre(!/^(?:яю|юя)/.test(text));
         const r = decodeBytes(iconv.encode(text, 'win1251'));
         assert.equal(r.text, text);
         assert.equal(r.encoding, 'windows-1251');
