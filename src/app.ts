@@ -10,6 +10,7 @@ import { buildServer } from './api/server.ts';
 import type { Config } from './config.ts';
 import { startDispatcher } from './dispatch/dispatcher.ts';
 import { GatewayPool } from './dispatch/gatewayPool.ts';
+import { workerOptions } from './dispatch/options.ts';
 import { type FirstStart, firstStart } from './services/bootstrap.ts';
 import type { Db } from './store/db.ts';
 import { migrate } from './store/migrate.ts';
@@ -19,13 +20,7 @@ export const VERSION: string = JSON.parse(
   fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8'),
 ).version;
 
-export function workerOptions(config: Config) {
-  return {
-    batchSize: config.batchSize,
-    leaseSeconds: config.leaseSeconds,
-    statusPollSeconds: config.statusPollSeconds,
-  };
-}
+export { workerOptions };
 
 export interface Running {
   url: string;

@@ -5,14 +5,12 @@
  */
 import { ConfigError, loadConfig } from '../config.ts';
 import { readLock } from '../store/open.ts';
-import { documentFilesToSend } from './commands/documents.ts';
 import { CliError, processIO } from './io.ts';
-import { LOCAL_ONLY, runProgram } from './program.ts';
-import { fileCommand, viaServerWithFile } from './remoteFiles.ts';
 
 async function viaServer(url: string, token: string, argv: string[]): Promise<number> {
   // `document upload` reads its files here and sends them with the command: the server may not
   // see this file system (decision 0003).
+  const { documentFilesToSend } = await import('./commands/documents.ts');
   let files: ReturnType<typeof documentFilesToSend>;
   try {
     files = documentFilesToSend(argv);
@@ -50,6 +48,13 @@ async function main(argv: string[]): Promise<number> {
     throw err;
   }
   const command = argv.find((a) => !a.startsWith('-'));
+  // A worker process loads only what sending needs (cli/worker.ts); the rest is imported on demand.
+  if (command === 'worker' && !argv.includes('--help') && !argv.includes('-h')) {
+    const { runWorker } = await import('./worker.ts');
+    return runWorker(config, processIO);
+  }
+  const { LOCAL_ONLY, runProgram } = await import('./program.ts');
+  const { fileCommand, viaServerWithFile } = await import('./remoteFiles.ts');
   if (!config.databaseUrl && command && !LOCAL_ONLY.has(command)) {
     const lock = readLock(config);
     // A command with a file reads or writes it here and sends or receives its bytes.

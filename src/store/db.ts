@@ -8,7 +8,7 @@
  * shift), timestamptz → Date, json/jsonb → parsed.
  */
 import fs from 'node:fs';
-import { PGlite } from '@electric-sql/pglite';
+import type { PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 
 export interface QueryResult<R> {
@@ -123,6 +123,8 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
 export async function openPglite(dataDir: string | undefined): Promise<Db> {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
   const parsers = { [INT8]: (v: string) => Number(v), [DATE]: (v: string) => v };
+  // Loaded when used: a worker process on PostgreSQL never needs the WebAssembly engine in memory.
+  const { PGlite } = await import('@electric-sql/pglite');
   const lite = await PGlite.create(dataDir, { parsers });
   const wrap = (q: Pick<PGlite, 'query' | 'exec'>): Queryable => ({
     async query<R>(sql: string, params?: readonly unknown[]) {

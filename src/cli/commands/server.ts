@@ -1,21 +1,12 @@
 /** The long-running processes: `serve` (API + interface + workers), `worker`, and `migrate`. */
 import type { Command } from 'commander';
-import { startVestnik, workerOptions } from '../../app.ts';
+import { startVestnik } from '../../app.ts';
 import { formatRoubles } from '../../core/pricing.ts';
-import { startDispatcher } from '../../dispatch/dispatcher.ts';
-import { GatewayPool } from '../../dispatch/gatewayPool.ts';
 import { migrate } from '../../store/migrate.ts';
 import { openDatabase } from '../../store/open.ts';
 import { CliError } from '../io.ts';
 import type { Runtime } from '../runtime.ts';
-
-function untilSignal(): Promise<string> {
-  return new Promise((resolve) => {
-    const on = (sig: string) => () => resolve(sig);
-    process.once('SIGINT', on('SIGINT'));
-    process.once('SIGTERM', on('SIGTERM'));
-  });
-}
+import { runWorker, untilSignal, WORKER_NEEDS_POSTGRES } from '../worker.ts';
 
 export function registerServerCommands(program: Command, rt: Runtime): void {
   const { io, config } = rt;
@@ -60,28 +51,10 @@ export function registerServerCommands(program: Command, rt: Runtime): void {
       'run dispatch workers only (VESTNIK_WORKERS of them); any number of these may share one PostgreSQL',
     )
     .action(async () => {
-      if (rt.serverDb || !config.databaseUrl) {
-        throw new CliError(
-          'separate workers need a PostgreSQL server (DATABASE_URL): the embedded database belongs to one process, ' +
-            'and `vestnik serve` already runs workers on it',
-        );
-      }
-      const opened = await openDatabase(config, 'worker', config.workers + 2);
-      await migrate(opened.db);
-      const gateways = new GatewayPool(opened.db, config.publicUrl);
-      const workers = Math.max(1, config.workers);
-      const dispatcher = await startDispatcher(opened.db, {
-        workers,
-        gateways,
-        worker: workerOptions(config),
-        onError: (err) => io.err(`dispatch: ${(err as Error).message}`),
-      });
-      io.out(`Vestnik worker running ${workers} worker(s): ${dispatcher.workerIds.join(', ')}`);
-      const sig = await untilSignal();
-      io.out(`${sig}: finishing the batches in hand`);
-      await dispatcher.stop();
-      await gateways.close();
-      await opened.close();
+      if (rt.serverDb || !config.databaseUrl) throw new CliError(WORKER_NEEDS_POSTGRES);
+      // main.ts starts a worker without the command line; this is the path of `runProgram` callers.
+      const code = await runWorker(config, io);
+      if (code !== 0) throw new CliError('the worker stopped with an error', code);
     });
 
   program
