@@ -7,6 +7,7 @@
 import crypto from 'node:crypto';
 import type { Queryable } from '../store/db.ts';
 import { insertDocument } from '../store/documents.ts';
+import { replaceSchedule } from '../store/loanPayments.ts';
 
 /** A one-page PDF of a few lines of ASCII text: enough to open in any viewer. */
 export function textPdf(lines: readonly string[]): Buffer {
@@ -98,15 +99,18 @@ export async function loadDemoLoans(
       ],
     );
     const instalment = Math.round((amount * 1.12) / 6);
-    for (let k = 1; k <= 6; k++) {
-      // Payment days move a little between loans, so «due within N days» filters pick some of them.
-      const due = addMonths(start, k).slice(0, 8) + String(5 + ((i * 3) % 20)).padStart(2, '0');
-      await db.query(
-        `INSERT INTO loan_payments (org_id, object_id, due_date, amount_kopecks, paid_kopecks, paid_at)
-         VALUES ($1, $2, $3, $4, $5, $6)`,
-        [orgId, loan[0]!.id, due, instalment, k === 1 ? instalment : 0, k === 1 ? `${due}T12:00:00Z` : null],
-      );
-    }
+    // Payment days move a little between loans, so «due within N days» filters pick some of them.
+    const schedule = [1, 2, 3, 4, 5, 6].map((k) => {
+      const dueDate = addMonths(start, k).slice(0, 8) + String(5 + ((i * 3) % 20)).padStart(2, '0');
+      const paid = k === 1;
+      return {
+        dueDate,
+        amountKopecks: instalment,
+        paidKopecks: paid ? instalment : 0,
+        paidAt: paid ? new Date(`${dueDate}T12:00:00Z`) : null,
+      };
+    });
+    await replaceSchedule(db, orgId, loan[0]!.id, schedule);
   }
   return rows.length;
 }

@@ -18,7 +18,7 @@ import {
   type ScopePayment,
 } from '../core/templates/scope.ts';
 import type { Queryable } from '../store/db.ts';
-import { listSchedules } from '../store/loanSchedules.ts';
+import { listSchedules } from '../store/loanPayments.ts';
 import { type ContactObject, listObjectsOfContacts } from '../store/objects.ts';
 
 export interface RecipientData {
