@@ -53,7 +53,7 @@ function writeFile(file: string, month: number): void {
   fs.closeSync(out);
 }
 const files = [path.join(dir, 'accounts-1.csv'), path.join(dir, 'accounts-2.csv')] as const;
-files.forEach((f, month) => writeFile(f, month));
+for (const [month, f] of files.entries()) writeFile(f, month);
 const file = files[0];
 const size = fs.statSync(file).size;
 console.log(`  ${N.toLocaleString('en')} rows, ${(size / 1024 / 1024).toFixed(1)} MB, Windows-1251`);
