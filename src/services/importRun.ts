@@ -38,6 +38,7 @@ import {
 } from '../store/importWrites.ts';
 
 export const BATCH_ROWS = 5000;
+const YIELD_ROWS = 100;
 const FIRST_REJECTS = 10;
 
 export interface RunImportOptions {
@@ -380,6 +381,10 @@ export async function runImport(db: Db, opts: RunImportOptions): Promise<ImportS
       }
       batch.push(outcome);
       if (batch.length >= BATCH_ROWS) await flush();
+      // Rows of a chunk already read are parsed in one run of microtasks, which would keep the
+      // database's answer to the batch being written (an I/O event) waiting for the whole chunk,
+      // and the database idle meanwhile; a pause every few hundred rows lets the write go on.
+      else if (batch.length % YIELD_ROWS === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (batch.length > 0) await flush();
     await pending;
