@@ -69,7 +69,13 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
     },
     async transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // A checked-out client whose server goes away (a restart) emits 'error'; the pool listens only
+      // to idle ones. The query in progress fails by itself, and the client is released as broken.
       let broken = false;
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       try {
         await client.query('BEGIN');
         const tx: Queryable = {
@@ -92,6 +98,7 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
         }
         throw err;
       } finally {
+        client.off('error', onError);
         client.release(broken);
       }
     },
