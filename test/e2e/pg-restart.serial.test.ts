@@ -53,7 +53,10 @@ test('a worker survives a PostgreSQL restart mid-campaign and finishes it', {
     VESTNIK_LEASE_SECONDS: '5',
     VESTNIK_STATUS_POLL_SECONDS: '1',
   };
-  const worker: ChildProcess = spawn(process.execPath, [BIN, 'worker'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const worker: ChildProcess = spawn(process.execPath, [BIN, 'worker'], {
+    env,
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   t.after(() => worker.kill('SIGKILL'));
   while (provider.stats().received < 300) await new Promise((r) => setTimeout(r, 100));
 
