@@ -1,6 +1,7 @@
 /** Response and request shapes shared by several routes; the OpenAPI document is built from these. */
 import { type TSchema, type TUnsafe, Type } from 'typebox';
 import { AudienceSchema, CategorySchema } from '../core/audience/audience.ts';
+import { FILTER_OBJECT_KINDS } from '../core/audience/filter.ts';
 import { ROLES } from '../core/roles.ts';
 import { CAMPAIGN_STATES, CHANNELS, MESSAGE_STATES } from '../core/states.ts';
 
@@ -119,11 +120,10 @@ export const Attachments = Type.Object(
             description: "each recipient's document of this kind on their objects, e.g. receipt",
           }),
           objectKind: Type.Optional(
-            Type.String({
-              minLength: 1,
-              maxLength: 20,
-              description: 'only objects of this kind need one (e.g. account); all of them otherwise',
-            }),
+            StringEnum(
+              FILTER_OBJECT_KINDS,
+              'only objects of this kind need one (e.g. account); all of them otherwise',
+            ),
           ),
         },
         { additionalProperties: false },

@@ -4,6 +4,8 @@
  * `List-Unsubscribe` headers and the attachments, by document id so the bytes are read only when
  * the gateway builds the letter.
  */
+import type { FILTER_OBJECT_KINDS } from './audience/filter.ts';
+
 export interface MessageContent {
   html: string;
   headers: Record<string, string>;
@@ -23,7 +25,7 @@ export interface CampaignTexts {
 export interface AttachmentSpec {
   documentIds: number[];
   /** Every object of the recipient (of `objectKind`, when given) must have its document of `kind`. */
-  perRecipient: { kind: string; objectKind?: string } | null;
+  perRecipient: { kind: string; objectKind?: (typeof FILTER_OBJECT_KINDS)[number] } | null;
 }
 
 export const NO_ATTACHMENTS: AttachmentSpec = { documentIds: [], perRecipient: null };

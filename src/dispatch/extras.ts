@@ -40,6 +40,8 @@ export async function launchExtras(
   campaign: Campaign,
   now: Date,
   links: LinkSettings | undefined,
+  /** Whether the texts insert receipt links (`links`, `.link`): otherwise no batch looks them up. */
+  receipts: boolean,
 ): Promise<{ ok: true; value: LaunchExtras } | { ok: false; message: string }> {
   const spec: AttachmentSpec = campaign.attachments;
   const email = campaign.channel === 'email';
@@ -60,7 +62,8 @@ export async function launchExtras(
       async forObjects(objectIds) {
         if (objectIds.length === 0 && !own)
           return { ...NONE, attachmentsOf: () => ({ ok: true, value: shared }) };
-        const signed = links ? await receiptLinks(q, org, objectIds, now, links) : new Map<number, string>();
+        const signed =
+          links && receipts ? await receiptLinks(q, org, objectIds, now, links) : new Map<number, string>();
         const docs = own ? await documentsForObjects(q, org.id, objectIds, own) : new Map();
         return {
           links: signed,

@@ -147,7 +147,9 @@ export async function prepareMessages(
     return { ok: false, error: { code: 'bad_audience', message, details: { problems: built.problems } } };
   }
   const query = built.query;
-  const extras = await launchExtras(tx, org, campaign, now, links);
+  // Receipt links cost a documents query per batch: only when a text can print one.
+  const usesLinks = /\blinks?\b/.test(`${campaign.textTemplate} ${JSON.stringify(campaign.texts)}`);
+  const extras = await launchExtras(tx, org, campaign, now, links, usesLinks);
   if (!extras.ok) return { ok: false, error: { code: 'bad_template', message: extras.message } };
   const more = extras.value;
 

@@ -4,24 +4,14 @@
  * NULL and kept as stored (coalesce): an import adds and corrects, it never erases. Custom
  * attributes are merged into the stored ones.
  */
+import type { ContactInput } from '../core/contact.ts';
 import type { Queryable } from './db.ts';
 
 /** How a row finds its contact: external id, else phone, else e-mail. */
 export type KeyKind = 'external_id' | 'phone' | 'email';
 
-export interface ContactWrite {
-  externalId?: string | null;
-  lastName?: string;
-  firstName?: string;
-  middleName?: string;
-  phone?: string | null;
-  email?: string | null;
-  telegramChatId?: string | null;
-  timeZone?: string | null;
-  gender?: 'male' | 'female' | null;
-  birthDate?: string | null;
-  attributes?: Record<string, unknown>;
-}
+/** A contact as an import row gives it: the API's contact fields less do-not-message. */
+export type ContactWrite = Omit<ContactInput, 'doNotMessage'>;
 
 const FIELDS = [
   ['externalId', 'external_id', 'text'],

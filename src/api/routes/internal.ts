@@ -4,7 +4,7 @@
  * server wrote into its lock file (readable by the user who runs it).
  */
 import crypto from 'node:crypto';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { bufferIO } from '../../cli/io.ts';
 import { LOCAL_ONLY, runProgram } from '../../cli/program.ts';
@@ -12,6 +12,18 @@ import { ApiError } from '../errors.ts';
 import type { App, ServerDeps } from '../server.ts';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/** Only this machine, and only with the server's token (compared in constant time). */
+export function assertLocalCaller(req: FastifyRequest, expected: Buffer): void {
+  const token = Buffer.from(String(req.headers['x-vestnik-local-token'] ?? ''));
+  if (
+    !LOOPBACK.has(req.socket.remoteAddress ?? '') ||
+    token.length !== expected.length ||
+    !crypto.timingSafeEqual(token, expected)
+  ) {
+    throw new ApiError(403, 'forbidden', 'local commands only, with the server token');
+  }
+}
 
 export const internalRoutes =
   (deps: ServerDeps): FastifyPluginAsync =>
@@ -37,14 +49,7 @@ export const internalRoutes =
         },
       },
       async (req) => {
-        const token = Buffer.from(String(req.headers['x-vestnik-local-token'] ?? ''));
-        if (
-          !LOOPBACK.has(req.socket.remoteAddress ?? '') ||
-          token.length !== expected.length ||
-          !crypto.timingSafeEqual(token, expected)
-        ) {
-          throw new ApiError(403, 'forbidden', 'local commands only, with the server token');
-        }
+        assertLocalCaller(req, expected);
         const command = req.body.argv.find((a) => !a.startsWith('-'));
         if (command && LOCAL_ONLY.has(command) && command !== 'migrate') {
           throw new ApiError(409, 'conflict', `\`vestnik ${command}\` cannot run inside the running server`);

@@ -4,7 +4,6 @@
  * output file and the progress go back as JSON lines while the command runs. Local only, with the
  * server token, like /internal/cli.
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { PassThrough, type Readable, Writable } from 'node:stream';
 import type { FastifyPluginAsync } from 'fastify';
@@ -14,8 +13,7 @@ import { fileCommand } from '../../cli/remoteFiles.ts';
 import { spoolPath, spoolUpload } from '../../services/imports.ts';
 import { ApiError } from '../errors.ts';
 import type { App, ServerDeps } from '../server.ts';
-
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+import { assertLocalCaller } from './internal.ts';
 
 export const internalFileRoutes =
   (deps: ServerDeps): FastifyPluginAsync =>
@@ -27,14 +25,7 @@ export const internalFileRoutes =
       '/internal/cli/files',
       { config: { permission: 'public' }, schema: { hide: true } },
       async (req, reply) => {
-        const token = Buffer.from(String(req.headers['x-vestnik-local-token'] ?? ''));
-        if (
-          !LOOPBACK.has(req.socket.remoteAddress ?? '') ||
-          token.length !== expected.length ||
-          !crypto.timingSafeEqual(token, expected)
-        ) {
-          throw new ApiError(403, 'forbidden', 'local commands only, with the server token');
-        }
+        assertLocalCaller(req, expected);
         let argv: string[];
         try {
           argv = JSON.parse(

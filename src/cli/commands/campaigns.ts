@@ -1,5 +1,6 @@
 /** Campaigns from the command line: create, estimate, launch, follow, cancel. */
 import type { Command } from 'commander';
+import { FILTER_OBJECT_KINDS } from '../../core/audience/filter.ts';
 import type { AttachmentSpec, CampaignTexts } from '../../core/content.ts';
 import { formatRoubles } from '../../core/pricing.ts';
 import { CHANNELS, type Channel } from '../../core/states.ts';
@@ -62,7 +63,13 @@ function parseAttachments(attach: string | undefined, own: string | undefined): 
   const [kind, objectKind] = own.split(':');
   if (!kind || !/^[a-z][a-z0-9_]{0,31}$/.test(kind))
     throw new CliError(`--attach-own ${own}: give a document kind, e.g. receipt or receipt:account`);
-  return { documentIds, perRecipient: { kind, ...(objectKind ? { objectKind } : {}) } };
+  if (objectKind === undefined) return { documentIds, perRecipient: { kind } };
+  const known = FILTER_OBJECT_KINDS.find((k) => k === objectKind);
+  if (!known)
+    throw new CliError(
+      `--attach-own ${own}: ${objectKind} is not an object kind (${FILTER_OBJECT_KINDS.join(', ')})`,
+    );
+  return { documentIds, perRecipient: { kind, objectKind: known } };
 }
 
 export function registerCampaignCommands(program: Command, rt: Runtime): void {
