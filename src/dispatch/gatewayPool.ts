@@ -1,13 +1,20 @@
 /**
- * Live gateway instances by gateway id, built from their rows on first use and kept for a while,
- * so a worker does not reconnect (SMPP binds, SMTP pools) for every batch, and settings edited in
- * the database take effect within `ttlMs`.
+ * Live gateway instances by gateway id, built from their rows on first use and kept while their
+ * configuration is unchanged, so a worker does not reconnect (SMPP binds, SMTP pools) for every
+ * batch; the row is read again every `ttlMs`, so settings edited in the database take effect within
+ * that time (the instance is then rebuilt and the old one closed).
+ *
+ * Reports a gateway receives on its own connection (`Gateway.onReports`, SMPP receipts) are written
+ * here, by whichever pool holds the instance: the SMSC may send them on any bind, at any time, also
+ * long after the last message went out — so not from the worker's send or poll rounds.
  */
 
-import type { Gateway } from '../providers/provider.ts';
+import type { Gateway, GatewayContext, StatusReport } from '../providers/provider.ts';
 import { GATEWAY_KINDS } from '../providers/registry.ts';
+import { completeFinishedCampaigns } from '../store/campaigns.ts';
 import type { Db } from '../store/db.ts';
 import { fallbackGateways, getGatewayById } from '../store/gateways.ts';
+import { applyStatusUpdates } from '../store/queue.ts';
 
 interface Entry {
   gateway: Gateway;
@@ -15,6 +22,8 @@ interface Entry {
   /** The organisation's other gateways for the channel, by priority: where to fail over. */
   fallbacks: number[];
   loadedAt: number;
+  /** What the instance was built from: the same again keeps it. */
+  built: string;
 }
 
 export class GatewayPool {
@@ -48,18 +57,30 @@ export class GatewayPool {
     const factory = GATEWAY_KINDS[row.kind];
     if (!factory)
       throw new Error(`gateway ${row.name} has kind \`${row.kind}\`, which this version does not know`);
-    const gateway = factory({
+    const ctx: GatewayContext = {
       gatewayId: row.id,
       channel: row.channel,
       settings: row.settings,
       callbackUrl: `${this.publicUrl}/api/v1/callbacks/${row.id}`,
       callbackSecret: row.callbackSecret,
-    });
-    if (cached) await cached.gateway.close?.();
+    };
+    const built = JSON.stringify([row.kind, ctx]);
     const fallbacks = await fallbackGateways(this.db, gatewayId);
-    const entry = { gateway, ratePerSecond: row.ratePerSecond, fallbacks, loadedAt: Date.now() };
+    const keep = cached && cached.built === built ? cached.gateway : null;
+    const gateway = keep ?? factory(ctx);
+    if (!keep) {
+      gateway.onReports?.((reports) => this.applyReports(row.id, reports));
+      if (cached) await cached.gateway.close?.();
+    }
+    const entry = { gateway, ratePerSecond: row.ratePerSecond, fallbacks, loadedAt: Date.now(), built };
     this.entries.set(gatewayId, entry);
     return entry;
+  }
+
+  /** Writes reports pushed by a gateway; a rejection makes the gateway ask for them again later. */
+  private async applyReports(gatewayId: number, reports: StatusReport[]): Promise<void> {
+    const applied = await applyStatusUpdates(this.db, gatewayId, reports);
+    if (applied.campaigns.length) await completeFinishedCampaigns(this.db, applied.campaigns);
   }
 
   async close(): Promise<void> {

@@ -18,6 +18,17 @@ export interface OutgoingMessage {
   sender: string | null;
   /** E-mail only: the sanitised HTML, List-Unsubscribe headers, attachments by document id (CT-4). */
   content?: MessageContent | null;
+  /**
+   * E-mail only: the attachments' bytes, in `content.attachments` order, read by the worker just
+   * before the send (dispatch/attachments.ts) — a gateway never reads the database.
+   */
+  files?: OutgoingFile[];
+}
+
+export interface OutgoingFile {
+  fileName: string;
+  contentType: string;
+  bytes: Buffer;
 }
 
 export type SendOutcome =
@@ -64,8 +75,19 @@ export interface Gateway {
   status?(providerIds: string[]): Promise<StatusReport[]>;
   parseCallback?(req: CallbackRequest): CallbackResult;
   balance?(): Promise<{ kopecks: number }>;
+  /**
+   * Reports that arrive on the gateway's own connection rather than by HTTP callback or polling
+   * (SMPP `deliver_sm` receipts, which the SMSC may send on any bind of the account at any time).
+   * The gateway pool registers one listener when it builds the gateway (dispatch/gatewayPool.ts); the
+   * listener writes the reports to the database. The gateway acknowledges them to its provider only
+   * once the promise resolves, and asks the provider to deliver them again when it rejects — or when
+   * no listener is registered — so a report is never acknowledged and then lost.
+   */
+  onReports?(listener: ReportListener): void;
   close?(): Promise<void>;
 }
+
+export type ReportListener = (reports: StatusReport[]) => Promise<void>;
 
 export interface GatewayContext {
   gatewayId: number;
