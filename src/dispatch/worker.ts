@@ -12,7 +12,7 @@
 import { backoffSeconds, DEFAULT_RETRY, type RetryPolicy, shouldRetry } from '../core/retry.ts';
 import type { Gateway, SendOutcome } from '../providers/provider.ts';
 import { completeFinishedCampaigns } from '../store/campaigns.ts';
-import type { Db } from '../store/db.ts';
+import type { Db, Queryable } from '../store/db.ts';
 import {
   applyStatusUpdates,
   type ClaimedMessage,
@@ -26,6 +26,7 @@ import {
   scheduleNextCheck,
 } from '../store/queue.ts';
 import { takeTokens } from '../store/rateLimits.ts';
+import { loadAttachments } from './attachments.ts';
 import { Breakers } from './breaker.ts';
 import type { GatewayPool } from './gatewayPool.ts';
 
@@ -104,7 +105,7 @@ export class DispatchWorker {
       const { count, done } = await this.db.transaction(async (tx) => {
         const claimed = await lockDueForSend(tx, o.batchSize, o.leaseSeconds, o.lane);
         if (claimed.length === 0) return { count: 0, done: [] };
-        const results = await this.sendClaimed(claimed);
+        const results = await this.sendClaimed(tx, claimed);
         return { count: claimed.length, done: await recordSendResultsIn(tx, 'locked', results) };
       });
       if (done.length) await completeFinishedCampaigns(this.db, done);
@@ -112,13 +113,16 @@ export class DispatchWorker {
     }
     const claimed = await claimDue(this.db, 'queued', o.id, o.batchSize, o.leaseSeconds, o.lane);
     if (claimed.length === 0) return 0;
-    const done = await recordSendResults(this.db, o.id, await this.sendClaimed(claimed));
+    const done = await recordSendResults(this.db, o.id, await this.sendClaimed(this.db, claimed));
     if (done.length) await completeFinishedCampaigns(this.db, done);
     return claimed.length;
   }
 
-  /** Sends claimed messages through their gateways; the outcome of each, to be written. */
-  private async sendClaimed(claimed: ClaimedMessage[]): Promise<SendResultRow[]> {
+  /**
+   * Sends claimed messages through their gateways; the outcome of each, to be written. `q` reads
+   * what a send needs beyond the rows (attachments): the claim's own transaction on PostgreSQL.
+   */
+  private async sendClaimed(q: Queryable, claimed: ClaimedMessage[]): Promise<SendResultRow[]> {
     const results: SendResultRow[] = [];
     for (const [own, messages] of groupBy(claimed, (m) => m.gatewayId)) {
       const route = await this.route(own);
@@ -160,7 +164,7 @@ export class DispatchWorker {
       let next = 0;
       const lane = async () => {
         while (next < chunks.length)
-          results.push(...(await this.sendChunk(gateway, gatewayId, own, chunks[next++]!)));
+          results.push(...(await this.sendChunk(q, gateway, gatewayId, own, chunks[next++]!)));
       };
       await Promise.all(Array.from({ length: Math.min(this.options.sendConcurrency, chunks.length) }, lane));
     }
@@ -195,26 +199,40 @@ export class DispatchWorker {
 
   /** `via` is the gateway sent through; `own` the messages' own (they differ after a fail-over). */
   private async sendChunk(
+    q: Queryable,
     gateway: Gateway,
     via: number,
     own: number,
     chunk: ClaimedMessage[],
   ): Promise<SendResultRow[]> {
-    let outcomes: SendOutcome[];
+    const attached = await loadAttachments(q, chunk);
+    const refused: SendOutcome[] = [...attached.missing].map(([id, reason]) => ({
+      id,
+      kind: 'permanent',
+      rawStatus: 'ATTACHMENT_MISSING',
+      reason,
+    }));
+    const sendable = refused.length ? chunk.filter((m) => !attached.missing.has(m.id)) : chunk;
+    let outcomes: SendOutcome[] = [];
     try {
-      outcomes = await gateway.send(
-        chunk.map((m) => ({
-          id: m.id,
-          channel: m.channel,
-          address: m.address,
-          subject: m.subject,
-          body: m.body,
-          sender: m.sender,
-          content: m.content,
-        })),
-      );
+      if (sendable.length)
+        outcomes = await gateway.send(
+          sendable.map((m) => {
+            const files = attached.files.get(m.id);
+            return {
+              id: m.id,
+              channel: m.channel,
+              address: m.address,
+              subject: m.subject,
+              body: m.body,
+              sender: m.sender,
+              content: m.content,
+              ...(files ? { files } : {}),
+            };
+          }),
+        );
     } catch (err) {
-      outcomes = chunk.map((m) => ({
+      outcomes = sendable.map((m) => ({
         id: m.id,
         kind: 'retryable',
         rawStatus: 'EXCEPTION',
@@ -223,9 +241,11 @@ export class DispatchWorker {
     }
     // Any answer — accepted, refused, slow down — shows the gateway working; only silence and
     // errors of its own (timeouts, 5xx, refused connections) count towards opening its breaker.
-    if (outcomes.some((x) => x.kind !== 'retryable')) this.breakers.succeeded(via);
-    else this.breakers.failed(via);
-    const byId = new Map(outcomes.map((x) => [x.id, x]));
+    if (sendable.length) {
+      if (outcomes.some((x) => x.kind !== 'retryable')) this.breakers.succeeded(via);
+      else this.breakers.failed(via);
+    }
+    const byId = new Map([...outcomes, ...refused].map((x) => [x.id, x]));
     return chunk.map((m) => {
       const r = this.toResult(gateway, m, byId.get(m.id));
       return r.kind === 'submitted' && via !== own ? { ...r, gatewayId: via } : r;

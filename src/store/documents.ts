@@ -175,3 +175,17 @@ export async function objectsNumbered(
   );
   return rows;
 }
+
+/** Several documents' types and bytes at once: a sending chunk's e-mail attachments. */
+export async function getDocumentFiles(
+  db: Queryable,
+  orgId: number,
+  ids: readonly number[],
+): Promise<Map<number, { contentType: string; content: Buffer }>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query<{ id: number; content_type: string; content: Uint8Array }>(
+    'SELECT id, content_type, content FROM documents WHERE org_id = $1 AND id = ANY($2::bigint[])',
+    [orgId, ids],
+  );
+  return new Map(rows.map((r) => [r.id, { contentType: r.content_type, content: asBuffer(r.content) }]));
+}
