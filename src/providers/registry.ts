@@ -2,10 +2,12 @@
 import type { GatewayFactory } from './provider.ts';
 import { createSandboxGateway } from './sandbox.ts';
 import { createSandboxHttpGateway } from './sandboxHttp.ts';
+import { createSmsAeroGateway } from './smsaero.ts';
 import { createSmscGateway } from './smsc.ts';
 
 export const GATEWAY_KINDS: Record<string, GatewayFactory> = {
   sandbox: createSandboxGateway,
   'sandbox-http': createSandboxHttpGateway,
   smsc: createSmscGateway,
+  smsaero: createSmsAeroGateway,
 };
