@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 
 export interface Recorded {
   method: string;
+  /** The request target exactly as sent (path and raw query). */
+  rawUrl: string;
   path: string;
   query: URLSearchParams;
   headers: http.IncomingHttpHeaders;
@@ -48,6 +50,7 @@ export async function startFakeProvider(fallback: FakeProvider['fallback']): Pro
       const body = Buffer.concat(chunks).toString('utf8');
       const rec: Recorded = {
         method: req.method ?? '',
+        rawUrl: req.url ?? '',
         path: u.pathname,
         query: u.searchParams,
         headers: req.headers,

@@ -46,38 +46,40 @@ export const gatewayRoutes =
       },
     );
 
-    app.post(
-      '/api/v1/callbacks/:id',
-      {
-        config: { permission: 'public' },
-        schema: {
-          tags: ['gateways'],
-          summary:
-            "A provider's delivery report for this gateway (checked by the gateway's signature or secret)",
-          security: [],
-          params: IdParams,
-          response: {
-            200: Type.Object({ accepted: Type.Integer(), changed: Type.Integer() }),
-            401: ErrorRef,
-            404: ErrorRef,
+    // Most providers POST their reports; Kannel calls its `dlr-url` by GET (query parameters only).
+    for (const method of ['post', 'get'] as const) {
+      app[method](
+        '/api/v1/callbacks/:id',
+        {
+          config: { permission: 'public' },
+          schema: {
+            tags: ['gateways'],
+            summary: `A provider's delivery report for this gateway by ${method.toUpperCase()} (checked by the gateway's signature or secret)`,
+            security: [],
+            params: IdParams,
+            response: {
+              200: Type.Object({ accepted: Type.Integer(), changed: Type.Integer() }),
+              401: ErrorRef,
+              404: ErrorRef,
+            },
           },
         },
-      },
-      async (req) => {
-        const row = await getGatewayById(db, req.params.id);
-        if (!row) throw new ApiError(404, 'not_found', 'no such gateway');
-        const gateway = await deps.gateways.get(row.id);
-        if (!gateway.parseCallback) throw new ApiError(404, 'not_found', 'this gateway takes no callbacks');
-        const parsed = gateway.parseCallback({
-          headers: req.headers,
-          query: req.query as Record<string, string>,
-          body: req.body,
-          rawBody: req.rawBody ?? '',
-        });
-        if (!parsed.ok) throw new ApiError(401, 'bad_callback', parsed.reason);
-        const applied = await applyStatusUpdates(db, row.id, parsed.reports);
-        if (applied.campaigns.length) await completeFinishedCampaigns(db, applied.campaigns);
-        return { accepted: parsed.reports.length, changed: applied.changed };
-      },
-    );
+        async (req) => {
+          const row = await getGatewayById(db, req.params.id);
+          if (!row) throw new ApiError(404, 'not_found', 'no such gateway');
+          const gateway = await deps.gateways.get(row.id);
+          if (!gateway.parseCallback) throw new ApiError(404, 'not_found', 'this gateway takes no callbacks');
+          const parsed = gateway.parseCallback({
+            headers: req.headers,
+            query: req.query as Record<string, string>,
+            body: req.body,
+            rawBody: req.rawBody ?? '',
+          });
+          if (!parsed.ok) throw new ApiError(401, 'bad_callback', parsed.reason);
+          const applied = await applyStatusUpdates(db, row.id, parsed.reports);
+          if (applied.campaigns.length) await completeFinishedCampaigns(db, applied.campaigns);
+          return { accepted: parsed.reports.length, changed: applied.changed };
+        },
+      );
+    }
   };
