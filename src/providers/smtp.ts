@@ -1,0 +1,280 @@
+/**
+ * The `smtp` gateway (PR-3): e-mail through any SMTP server — the organisation's own relay, a
+ * hosting provider's, Yandex 360, Mail.ru for business — with nodemailer's pooled transport.
+ *
+ * The letter: From is `fromName <from>` (the message's sender name when it has one), the subject,
+ * the plain-text part, the HTML part, the List-Unsubscribe headers the launch rendered (RFC 8058)
+ * and the attachments the worker read (OutgoingMessage.files). Its Message-ID carries Vestnik's
+ * message id, so a letter sent again after a lost answer is recognisably the same letter.
+ * DKIM-signed when a key is configured.
+ *
+ * Answers (RFC 5321 reply codes), per message:
+ *   2xx                         accepted; providerId = the server's queue id, else the Message-ID
+ *   452, 4xx "rate/too many"    rate_limited: slow down, the attempt is not counted
+ *   other 4xx, 503              retryable
+ *   5xx to RCPT TO or DATA      permanent: this address or this letter is refused for good
+ *   5xx to MAIL FROM, 530       retryable: the sender or the login is wrong for every letter, a
+ *                               settings problem — not each recipient's fault (fail-over can act)
+ *   login refused, connection refused, timeout, dropped connection: retryable
+ *
+ * Status: SMTP has no delivery reports. A 250 after the letter means the server "accepted
+ * responsibility for delivering" it (RFC 5321 §6.1), and that is the last word this protocol gives:
+ * the first status check reports it `delivered` with raw status 250, locally, without asking anyone.
+ * Bounces the relay may send later go to the From address's mailbox, not to Vestnik.
+ *
+ * Settings: host (required), port (587; 465 when secure), secure (TLS from the first byte; default
+ * when port is 465), requireTLS (STARTTLS required, default true unless secure; false only for a
+ * relay on a trusted network), user, password (secret), from (required), fromName, replyTo,
+ * maxConnections (5), maxMessages per connection (100), timeoutMs (30000), tlsCa (PEM of a private
+ * CA or self-signed certificate to trust), dkimDomain + dkimSelector + dkim_private_key (secret),
+ * statusDeadlineSeconds (3600).
+ */
+import crypto from 'node:crypto';
+import nodemailer, { type SendMailOptions } from 'nodemailer';
+import {
+  type Gateway,
+  type GatewayContext,
+  GatewaySettingsError,
+  type OutgoingMessage,
+  type SendOutcome,
+  type StatusReport,
+} from './provider.ts';
+
+interface SmtpSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  requireTLS: boolean;
+  auth: { user: string; pass: string } | null;
+  from: string;
+  fromName: string | null;
+  replyTo: string | null;
+  maxConnections: number;
+  maxMessages: number;
+  timeoutMs: number;
+  tlsCa: string | null;
+  dkim: { domainName: string; keySelector: string; privateKey: string } | null;
+  statusDeadlineSeconds: number;
+}
+
+const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
+
+function text(raw: Record<string, unknown>, name: string): string | null {
+  const v = raw[name];
+  if (v === undefined || v === null || v === '') return null;
+  if (typeof v !== 'string') throw new GatewaySettingsError(name, `${name} must be a string`);
+  return v;
+}
+
+function positive(raw: Record<string, unknown>, name: string, fallback: number): number {
+  const v = raw[name] ?? fallback;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0)
+    throw new GatewaySettingsError(name, `${name} must be a positive whole number`);
+  return v;
+}
+
+function flag(raw: Record<string, unknown>, name: string, fallback: boolean): boolean {
+  const v = raw[name] ?? fallback;
+  if (typeof v !== 'boolean') throw new GatewaySettingsError(name, `${name} must be true or false`);
+  return v;
+}
+
+export function smtpSettings(raw: Record<string, unknown>): SmtpSettings {
+  const host = text(raw, 'host');
+  if (!host) throw new GatewaySettingsError('host', 'host: the SMTP server name is required');
+  const from = text(raw, 'from');
+  if (!from || !ADDRESS.test(from))
+    throw new GatewaySettingsError('from', 'from must be the sender address, e.g. info@snt-romashka.ru');
+  const port = positive(raw, 'port', raw.secure === true ? 465 : 587);
+  const secure = flag(raw, 'secure', port === 465);
+  const user = text(raw, 'user');
+  const pass = text(raw, 'password');
+  if (Boolean(user) !== Boolean(pass))
+    throw new GatewaySettingsError(user ? 'password' : 'user', 'user and password go together');
+  const dkimDomain = text(raw, 'dkimDomain');
+  const dkimSelector = text(raw, 'dkimSelector');
+  const dkimKey = text(raw, 'dkim_private_key');
+  const dkimSet = [dkimDomain, dkimSelector, dkimKey].filter(Boolean).length;
+  if (dkimSet > 0 && dkimSet < 3) {
+    const missing = !dkimDomain ? 'dkimDomain' : !dkimSelector ? 'dkimSelector' : 'dkim_private_key';
+    throw new GatewaySettingsError(
+      missing,
+      `DKIM needs dkimDomain, dkimSelector and dkim_private_key: ${missing} is missing`,
+    );
+  }
+  if (dkimKey) {
+    try {
+      crypto.createPrivateKey(dkimKey);
+    } catch {
+      throw new GatewaySettingsError('dkim_private_key', 'dkim_private_key is not a PEM private key');
+    }
+  }
+  return {
+    host,
+    port,
+    secure,
+    requireTLS: flag(raw, 'requireTLS', !secure),
+    auth: user && pass ? { user, pass } : null,
+    from,
+    fromName: text(raw, 'fromName'),
+    replyTo: text(raw, 'replyTo'),
+    maxConnections: positive(raw, 'maxConnections', 5),
+    maxMessages: positive(raw, 'maxMessages', 100),
+    timeoutMs: positive(raw, 'timeoutMs', 30_000),
+    tlsCa: text(raw, 'tlsCa'),
+    dkim:
+      dkimDomain && dkimSelector && dkimKey
+        ? { domainName: dkimDomain, keySelector: dkimSelector, privateKey: dkimKey }
+        : null,
+    statusDeadlineSeconds: positive(raw, 'statusDeadlineSeconds', 3600),
+  };
+}
+
+/** What a failed send tells about the message, from nodemailer's error. */
+interface SmtpFailure extends Error {
+  code?: string | undefined;
+  command?: string | undefined;
+  response?: string | undefined;
+  responseCode?: number | undefined;
+}
+
+/** `550 5.1.1`: the reply code and, when given, the enhanced status code (RFC 3463). */
+function rawCode(code: number, reply: string): string {
+  const enhanced = /^\d{3}[ -]([245]\.\d{1,3}\.\d{1,3})\b/.exec(reply)?.[1];
+  return enhanced ? `${code} ${enhanced}` : String(code);
+}
+
+const SLOW_DOWN = /rate|too many|throttl|limit exceeded|try again later/i;
+const RATE_PAUSE_MS = 60_000;
+
+export function smtpOutcome(id: number, err: SmtpFailure): SendOutcome {
+  const code = err.responseCode;
+  const reply = (err.response ?? err.message).slice(0, 500);
+  if (err.code === 'EAUTH' || err.code === 'ENOAUTH')
+    return {
+      id,
+      kind: 'retryable',
+      rawStatus: code ? rawCode(code, reply) : (err.code ?? 'EAUTH'),
+      reason: `the server refused the login (check the settings user and password): ${reply}`,
+    };
+  if (!code || code < 400) {
+    // A certificate the client does not trust is a setting to fix, not the network's mood.
+    const untrusted = /certificate|CERT_/i.test(`${reply} ${err.code}`);
+    return {
+      id,
+      kind: 'retryable',
+      rawStatus: err.code ?? 'ERROR',
+      reason: untrusted
+        ? `the server's TLS certificate is not trusted (${reply}); set tlsCa if it is yours`
+        : reply,
+    };
+  }
+  const raw = rawCode(code, reply);
+  if (code < 500) {
+    if (code === 452 || SLOW_DOWN.test(reply))
+      return { id, kind: 'rate_limited', rawStatus: raw, reason: reply, retryAfterMs: RATE_PAUSE_MS };
+    return { id, kind: 'retryable', rawStatus: raw, reason: reply };
+  }
+  if (code === 503 || code === 530 || err.command === 'MAIL FROM')
+    return {
+      id,
+      kind: 'retryable',
+      rawStatus: raw,
+      reason: `the server refused the sender or session: ${reply}`,
+    };
+  return { id, kind: 'permanent', rawStatus: raw, reason: reply };
+}
+
+/** The server's own id for the letter, from its 250 answer (Postfix, Exim, smtp-server), if it says. */
+function queueId(response: string): string | null {
+  return /queued as ([\w.-]+)/i.exec(response)?.[1] ?? /\bid=([\w.-]+)/.exec(response)?.[1] ?? null;
+}
+
+export function createSmtpGateway(ctx: GatewayContext): Gateway {
+  if (ctx.channel !== 'email')
+    throw new GatewaySettingsError('channel', `an smtp gateway sends e-mail, not ${ctx.channel}`);
+  const s = smtpSettings(ctx.settings);
+  const domain = s.from.slice(s.from.lastIndexOf('@') + 1);
+  const transport = nodemailer.createTransport({
+    pool: true,
+    host: s.host,
+    port: s.port,
+    secure: s.secure,
+    requireTLS: s.requireTLS,
+    ...(s.auth ? { auth: s.auth } : {}),
+    maxConnections: s.maxConnections,
+    maxMessages: s.maxMessages,
+    // One immediate retry on a fresh connection covers a pooled connection the server closed while
+    // idle; anything more is Vestnik's retry with back-off, which counts the attempt.
+    maxRequeues: 1,
+    connectionTimeout: s.timeoutMs,
+    greetingTimeout: s.timeoutMs,
+    socketTimeout: s.timeoutMs,
+    ...(s.tlsCa ? { tls: { ca: s.tlsCa } } : {}),
+    ...(s.dkim ? { dkim: s.dkim } : {}),
+    logger: false,
+  });
+
+  function letter(m: OutgoingMessage): SendMailOptions {
+    const name = m.sender ?? s.fromName;
+    return {
+      from: name ? { name, address: s.from } : s.from,
+      to: m.address,
+      subject: m.subject ?? '',
+      text: m.body,
+      ...(m.content?.html ? { html: m.content.html } : {}),
+      ...(s.replyTo ? { replyTo: s.replyTo } : {}),
+      headers: { ...m.content?.headers },
+      messageId: `<vestnik.${m.id}@${domain}>`,
+      attachments: (m.files ?? []).map((f) => ({
+        filename: f.fileName,
+        contentType: f.contentType,
+        content: f.bytes,
+      })),
+    };
+  }
+
+  async function sendOne(m: OutgoingMessage): Promise<SendOutcome> {
+    if ((m.content?.attachments.length ?? 0) > 0 && (m.files?.length ?? 0) !== m.content?.attachments.length)
+      return {
+        id: m.id,
+        kind: 'permanent',
+        rawStatus: 'ATTACHMENT_MISSING',
+        reason: 'the attachments were not read before the send; a letter is never sent without them',
+      };
+    try {
+      const info = await transport.sendMail(letter(m));
+      if (info.rejected.length > 0)
+        return { id: m.id, kind: 'permanent', rawStatus: 'REJECTED', reason: info.response };
+      return {
+        id: m.id,
+        kind: 'accepted',
+        providerId: queueId(info.response) ?? info.messageId,
+        rawStatus: rawCode(Number(info.response.slice(0, 3)) || 250, info.response),
+      };
+    } catch (err) {
+      const failure = err as SmtpFailure & { rejectedErrors?: SmtpFailure[] };
+      // A refused recipient is reported on the envelope error's list, with its own reply.
+      return smtpOutcome(m.id, failure.rejectedErrors?.[0] ?? failure);
+    }
+  }
+
+  return {
+    kind: 'smtp',
+    channel: 'email',
+    capabilities: {
+      batchSize: 20,
+      callbacks: false,
+      polling: true,
+      statusDeadlineSeconds: s.statusDeadlineSeconds,
+    },
+    // The pool spreads the batch over its connections; each letter has its own outcome.
+    send: (batch) => Promise.all(batch.map(sendOne)),
+    async status(providerIds: string[]): Promise<StatusReport[]> {
+      return providerIds.map((providerId) => ({ providerId, state: 'delivered', rawStatus: '250' }));
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
