@@ -3,6 +3,7 @@ import { createKannelGateway } from './kannel.ts';
 import type { GatewayFactory } from './provider.ts';
 import { createSandboxGateway } from './sandbox.ts';
 import { createSandboxHttpGateway } from './sandboxHttp.ts';
+import { createSmppGateway } from './smpp.ts';
 import { createSmsAeroGateway } from './smsaero.ts';
 import { createSmscGateway } from './smsc.ts';
 import { createSmtpGateway } from './smtp.ts';
@@ -14,4 +15,5 @@ export const GATEWAY_KINDS: Record<string, GatewayFactory> = {
   smsaero: createSmsAeroGateway,
   kannel: createKannelGateway,
   smtp: createSmtpGateway,
+  smpp: createSmppGateway,
 };
