@@ -7,6 +7,7 @@ import { createSmppGateway } from './smpp.ts';
 import { createSmsAeroGateway } from './smsaero.ts';
 import { createSmscGateway } from './smsc.ts';
 import { createSmtpGateway } from './smtp.ts';
+import { createTelegramGateway } from './telegram.ts';
 
 export const GATEWAY_KINDS: Record<string, GatewayFactory> = {
   sandbox: createSandboxGateway,
@@ -16,4 +17,5 @@ export const GATEWAY_KINDS: Record<string, GatewayFactory> = {
   kannel: createKannelGateway,
   smtp: createSmtpGateway,
   smpp: createSmppGateway,
+  telegram: createTelegramGateway,
 };
