@@ -123,8 +123,8 @@ export async function startSmtpServer(
   return { port, received, logins, close };
 }
 
-/** The letter's header lines as received, unfolded and in order: [name in lower case, raw line]. */
-export function headerLines(raw: Buffer): [string, string][] {
+/** The letter's header fields as received, in order: [name in lower case, the field's lines]. */
+function rawHeaderLines(raw: Buffer): [string, string][] {
   const text = raw.toString('latin1');
   const head = text.slice(0, text.indexOf('\r\n\r\n') + 2);
   return head
@@ -133,13 +133,18 @@ export function headerLines(raw: Buffer): [string, string][] {
     .map((l) => [l.slice(0, l.indexOf(':')).trim().toLowerCase(), l]);
 }
 
+/** The same, unfolded (RFC 5322 §2.2.3: a long field may be folded at any whitespace). */
+export function headerLines(raw: Buffer): [string, string][] {
+  return rawHeaderLines(raw).map(([name, line]) => [name, line.replace(/\r\n(?=[ \t])/g, '')]);
+}
+
 /** RFC 6376 verification of the letter's DKIM-Signature (rsa-sha256, relaxed/relaxed). */
 export function verifyDkim(
   raw: Buffer,
   publicKey: crypto.KeyObject,
 ): { ok: boolean; why: string; tags: Record<string, string> } {
   const text = raw.toString('latin1');
-  const lines = headerLines(raw);
+  const lines = rawHeaderLines(raw);
   const sig = lines.find(([n]) => n === 'dkim-signature');
   if (!sig) return { ok: false, why: 'no DKIM-Signature header', tags: {} };
   const value = sig[1].slice(sig[1].indexOf(':') + 1);
