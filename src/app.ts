@@ -40,7 +40,7 @@ export async function startVestnik(
   try {
     const migrations = await migrate(db);
     const first = await firstStart(db, config);
-    const gateways = new GatewayPool(db, config.publicUrl);
+    const gateways = GatewayPool.forConfig(db, config);
     const dispatcher =
       config.workers > 0
         ? await startDispatcher(db, {

@@ -4,6 +4,7 @@
  * settings and can be run side by side with different ones.
  */
 import path from 'node:path';
+import { parseSecretKey } from './core/secrets.ts';
 
 export interface Config {
   /** `postgres://…` for a PostgreSQL server; undefined means the embedded PGlite database. */
@@ -29,6 +30,11 @@ export interface Config {
   /** How many days a signed document link (`%kvit`) works (VESTNIK_LINK_DAYS). */
   readonly linkDays: number;
   readonly logLevel: string;
+  /**
+   * VESTNIK_SECRET_KEY: seals gateway credentials (core/secrets.ts). Unset: the development key, with
+   * a warning — refused when NODE_ENV=production.
+   */
+  readonly secretKey: Buffer | undefined;
 }
 
 export class ConfigError extends Error {
@@ -61,6 +67,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
   const port = intVar(env, 'PORT', 8080, 0, 65535);
   const host = env.HOST?.trim() || '127.0.0.1';
   const shownHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const rawKey = env.VESTNIK_SECRET_KEY?.trim();
+  const secretKey = rawKey ? parseSecretKey(rawKey) : undefined;
+  if (secretKey === null)
+    throw new ConfigError(
+      'VESTNIK_SECRET_KEY must be 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)',
+    );
+  if (!secretKey && env.NODE_ENV === 'production')
+    throw new ConfigError('VESTNIK_SECRET_KEY is required when NODE_ENV=production (openssl rand -hex 32)');
   const publicUrl = (env.VESTNIK_PUBLIC_URL?.trim() || `http://${shownHost}:${port}`).replace(/\/+$/, '');
   return Object.freeze({
     databaseUrl,
@@ -77,5 +91,6 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     statusPollSeconds: intVar(env, 'VESTNIK_STATUS_POLL_SECONDS', 5, 1, 3600),
     linkDays: intVar(env, 'VESTNIK_LINK_DAYS', 90, 1, 3650),
     logLevel: env.VESTNIK_LOG_LEVEL?.trim() || 'info',
+    secretKey,
   });
 }

@@ -32,7 +32,7 @@ export async function runWorker(config: Config, io: CliIO): Promise<number> {
   }
   const opened = await openDatabase(config, 'worker', config.workers + 2);
   await migrate(opened.db);
-  const gateways = new GatewayPool(opened.db, config.publicUrl);
+  const gateways = GatewayPool.forConfig(opened.db, config);
   const workers = Math.max(1, config.workers);
   const dispatcher = await startDispatcher(opened.db, {
     workers,

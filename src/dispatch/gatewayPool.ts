@@ -9,6 +9,7 @@
  * long after the last message went out — so not from the worker's send or poll rounds.
  */
 
+import { gatewaySecretContext, SecretBox } from '../core/secrets.ts';
 import type { Gateway, GatewayContext, StatusReport } from '../providers/provider.ts';
 import { GATEWAY_KINDS } from '../providers/registry.ts';
 import { completeFinishedCampaigns } from '../store/campaigns.ts';
@@ -33,7 +34,14 @@ export class GatewayPool {
     private readonly db: Db,
     private readonly publicUrl: string,
     private readonly ttlMs = 30_000,
+    /** Opens the gateways' sealed credentials; the configured key (SecretBox.fromKey(config.secretKey)). */
+    private readonly secrets: SecretBox = SecretBox.fromKey(undefined),
   ) {}
+
+  /** A pool on the configuration's public address and secret key. */
+  static forConfig(db: Db, config: { publicUrl: string; secretKey: Buffer | undefined }): GatewayPool {
+    return new GatewayPool(db, config.publicUrl, undefined, SecretBox.fromKey(config.secretKey));
+  }
 
   async get(gatewayId: number): Promise<Gateway> {
     return (await this.entry(gatewayId)).gateway;
@@ -64,10 +72,21 @@ export class GatewayPool {
       callbackUrl: `${this.publicUrl}/api/v1/callbacks/${row.id}`,
       callbackSecret: row.callbackSecret,
     };
-    const built = JSON.stringify([row.kind, ctx]);
+    // The sealed credentials are compared, and opened only to build: into the factory's settings,
+    // never logged, never kept beside the row.
+    const built = JSON.stringify([row.kind, ctx, row.secrets]);
     const fallbacks = await fallbackGateways(this.db, gatewayId);
     const keep = cached && cached.built === built ? cached.gateway : null;
-    const gateway = keep ?? factory(ctx);
+    const gateway =
+      keep ??
+      factory(
+        row.secrets
+          ? {
+              ...ctx,
+              settings: { ...ctx.settings, ...this.secrets.open(row.secrets, gatewaySecretContext(row.id)) },
+            }
+          : ctx,
+      );
     if (!keep) {
       gateway.onReports?.((reports) => this.applyReports(row.id, reports));
       if (cached) await cached.gateway.close?.();

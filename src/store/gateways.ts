@@ -1,4 +1,7 @@
-/** An organisation's configured gateways. Credentials will live in `settings` (encrypted, later). */
+/**
+ * An organisation's configured gateways. Credentials are not in `settings`: they are sealed in
+ * `secrets` (core/secrets.ts) and opened only where a gateway is built (dispatch/gatewayPool.ts).
+ */
 import crypto from 'node:crypto';
 import type { Channel } from '../core/states.ts';
 import type { Queryable } from './db.ts';
@@ -15,6 +18,8 @@ export interface GatewayRow {
   enabled: boolean;
   /** Messages per second this gateway may be sent, shared by all workers; null for no limit. */
   ratePerSecond: number | null;
+  /** The sealed credentials (core/secrets.ts), or null. Never returned by the API. */
+  secrets: string | null;
 }
 
 interface Row {
@@ -28,6 +33,7 @@ interface Row {
   callback_secret: string;
   enabled: boolean;
   rate_per_second: number | null;
+  secrets: string | null;
 }
 
 const toGateway = (r: Row): GatewayRow => ({
@@ -41,6 +47,7 @@ const toGateway = (r: Row): GatewayRow => ({
   callbackSecret: r.callback_secret,
   enabled: r.enabled,
   ratePerSecond: r.rate_per_second,
+  secrets: r.secrets,
 });
 
 export async function listGateways(db: Queryable, orgId: number): Promise<GatewayRow[]> {
@@ -125,4 +132,65 @@ export async function insertGateway(
     ],
   );
   return rows[0] ? toGateway(rows[0]) : 'name_taken';
+}
+
+/** By id or by name within the organisation: what the command line and the API address. */
+export async function findGateway(
+  db: Queryable,
+  orgId: number,
+  idOrName: string | number,
+): Promise<GatewayRow | undefined> {
+  const { rows } = await db.query<Row>(
+    typeof idOrName === 'number' || /^\d+$/.test(idOrName)
+      ? 'SELECT * FROM gateways WHERE org_id = $1 AND (id = $2::bigint OR name = $2::text)'
+      : 'SELECT * FROM gateways WHERE org_id = $1 AND name = $2',
+    [orgId, String(idOrName)],
+  );
+  return rows[0] ? toGateway(rows[0]) : undefined;
+}
+
+export interface GatewayPatch {
+  name?: string;
+  priority?: number;
+  enabled?: boolean;
+  ratePerSecond?: number | null;
+  /** Replaces the clear settings as a whole (the caller merges). */
+  settings?: Record<string, unknown>;
+  /** The sealed credentials; null removes them. */
+  secrets?: string | null;
+}
+
+/** Changes what the patch names; undefined when there is no such gateway, 'name_taken' on a clash. */
+export async function updateGateway(
+  db: Queryable,
+  orgId: number,
+  id: number,
+  p: GatewayPatch,
+): Promise<GatewayRow | undefined | 'name_taken'> {
+  const sets: string[] = [];
+  const params: unknown[] = [orgId, id];
+  const set = (column: string, value: unknown) => {
+    params.push(value);
+    sets.push(`${column} = $${params.length}`);
+  };
+  if (p.name !== undefined) set('name', p.name);
+  if (p.priority !== undefined) set('priority', p.priority);
+  if (p.enabled !== undefined) set('enabled', p.enabled);
+  if (p.ratePerSecond !== undefined) set('rate_per_second', p.ratePerSecond);
+  if (p.settings !== undefined) set('settings', p.settings);
+  if (p.secrets !== undefined) set('secrets', p.secrets);
+  if (sets.length === 0) return findGateway(db, orgId, id);
+  if (p.name !== undefined) {
+    const clash = await db.query('SELECT 1 FROM gateways WHERE org_id = $1 AND name = $2 AND id <> $3', [
+      orgId,
+      p.name,
+      id,
+    ]);
+    if (clash.rows.length) return 'name_taken';
+  }
+  const { rows } = await db.query<Row>(
+    `UPDATE gateways SET ${sets.join(', ')} WHERE org_id = $1 AND id = $2 RETURNING *`,
+    params,
+  );
+  return rows[0] ? toGateway(rows[0]) : undefined;
 }

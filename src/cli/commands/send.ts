@@ -76,7 +76,7 @@ export function registerSendCommand(program: Command, rt: Runtime): void {
             rt.wake?.();
             return waitUntilHanded(db, orgId, id, 10_000);
           }
-          const gateways = new GatewayPool(db, config.publicUrl);
+          const gateways = GatewayPool.forConfig(db, config);
           const dispatcher = await startDispatcher(db, { workers: 1, gateways, idlePollMs: 100 });
           try {
             return await waitUntilHanded(db, orgId, id, 30_000);
