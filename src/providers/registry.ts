@@ -8,6 +8,7 @@ import { createSmsAeroGateway } from './smsaero.ts';
 import { createSmscGateway } from './smsc.ts';
 import { createSmtpGateway } from './smtp.ts';
 import { createTelegramGateway } from './telegram.ts';
+import { createUnisenderGateway } from './unisender.ts';
 
 export const GATEWAY_KINDS: Record<string, GatewayFactory> = {
   sandbox: createSandboxGateway,
@@ -18,4 +19,5 @@ export const GATEWAY_KINDS: Record<string, GatewayFactory> = {
   smtp: createSmtpGateway,
   smpp: createSmppGateway,
   telegram: createTelegramGateway,
+  unisender: createUnisenderGateway,
 };
