@@ -4,9 +4,8 @@
  * Every wait is a bounded poll of a few milliseconds.
  */
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { after, test } from 'node:test';
-import smpp, { type DecodedMessage, type Pdu, type Session } from 'smpp';
+import type { DecodedMessage, Pdu } from 'smpp';
 import type {
   Gateway,
   GatewaySettingsError,
@@ -16,64 +15,7 @@ import type {
 } from '../../src/providers/provider.ts';
 import { createSmppGateway } from '../../src/providers/smpp.ts';
 import { classifyStatus, normaliseId, parseReceiptText } from '../../src/providers/smppPdu.ts';
-
-/** What the SMSC does with a submit_sm: answer it (an id, or an error status) or hold it. */
-type Answer = { id: string } | { status: number } | 'hold';
-
-class FakeSmsc {
-  readonly server = smpp.createServer({}, (session) => this.accept(session));
-  readonly binds: Pdu[] = [];
-  readonly submits: Pdu[] = [];
-  readonly enquires: number[] = [];
-  readonly held: { session: Session; pdu: Pdu }[] = [];
-  sessions: Session[] = [];
-  password = 'secret';
-  next: (pdu: Pdu, n: number) => Answer = (_pdu, n) => ({ id: (1000 + n).toString(16).toUpperCase() });
-  maxUnanswered = 0;
-
-  private accept(session: Session): void {
-    session.on('error', () => {});
-    session.on('bind_transceiver', (pdu: Pdu) => {
-      this.binds.push(pdu);
-      const ok = pdu.password === this.password;
-      session.send(pdu.response(ok ? { system_id: 'fake' } : { command_status: 0x0e }));
-      if (ok) this.sessions.push(session);
-    });
-    session.on('enquire_link', (pdu: Pdu) => {
-      this.enquires.push(Date.now());
-      session.send(pdu.response());
-    });
-    session.on('unbind', (pdu: Pdu) => session.send(pdu.response()));
-    session.on('submit_sm', (pdu: Pdu) => {
-      this.submits.push(pdu);
-      const a = this.next(pdu, this.submits.length);
-      if (a === 'hold') {
-        this.held.push({ session, pdu });
-        this.maxUnanswered = Math.max(this.maxUnanswered, this.held.length);
-      } else session.send(pdu.response('id' in a ? { message_id: a.id } : { command_status: a.status }));
-    });
-    session.socket.on('close', () => {
-      this.sessions = this.sessions.filter((s) => s !== session);
-    });
-  }
-
-  async start(): Promise<number> {
-    await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
-    return (this.server.address() as AddressInfo).port;
-  }
-
-  /** Sends a deliver_sm on the newest bind; resolves with the gateway's deliver_sm_resp status. */
-  deliver(fields: Record<string, unknown>): Promise<number> {
-    const session = this.sessions.at(-1);
-    assert.ok(session, 'no bound session to deliver on');
-    return new Promise((resolve) => session.deliver_sm(fields, (resp) => resolve(resp.command_status)));
-  }
-
-  async stop(): Promise<void> {
-    for (const s of this.sessions) s.destroy();
-    await new Promise<void>((r) => this.server.close(() => r()));
-  }
-}
+import { FakeSmsc } from '../helpers/smppServer.ts';
 
 const servers: FakeSmsc[] = [];
 const gateways: Gateway[] = [];

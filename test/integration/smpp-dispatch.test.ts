@@ -1,0 +1,129 @@
+/**
+ * A campaign through a real SMPP bind, end to end: launch, the worker submits each two-part text,
+ * and delivery receipts arriving on the bind — in another form of the id than the submit answer's —
+ * reach the database through the gateway pool's listener and complete the campaign. One receipt
+ * even overtakes its submit_sm_resp (SD-3): it is kept and applied when the submit is recorded.
+ */
+import assert from 'node:assert/strict';
+import { after, test } from 'node:test';
+import type { DecodedMessage } from 'smpp';
+import { startDispatcher } from '../../src/dispatch/dispatcher.ts';
+import { GatewayPool } from '../../src/dispatch/gatewayPool.ts';
+import { launchCampaign } from '../../src/dispatch/launch.ts';
+import { countMessagesByState, getCampaign, insertCampaign } from '../../src/store/campaigns.ts';
+import { insertContact } from '../../src/store/contacts.ts';
+import { insertGateway } from '../../src/store/gateways.ts';
+import { topUp } from '../../src/store/ledger.ts';
+import { createOrg } from '../../src/store/orgs.ts';
+import { openTestDb, waitFor } from '../helpers/db.ts';
+import { FakeSmsc } from '../helpers/smppServer.ts';
+
+const smsc = new FakeSmsc();
+after(() => smsc.stop());
+
+test('a campaign through an SMPP bind: parts submitted, receipts on the bind make the messages final', async () => {
+  const port = await smsc.start();
+  const { db } = await openTestDb();
+  const org = await createOrg(db, 'СНТ «Шлюз SMPP»');
+  await db.transaction((tx) => topUp(tx, org.id, 100_00, 'test', 'test'));
+  const gw = await insertGateway(db, org.id, {
+    name: 'smpp',
+    kind: 'smpp',
+    channel: 'sms',
+    priority: -1,
+    settings: { host: '127.0.0.1', port, system_id: 'vestnik', password: 'secret', sender: 'SNT' },
+  });
+  assert.ok(gw !== 'name_taken');
+  const phones = ['+79120000001', '+79120000002', '+79120000003'];
+  for (const [i, phone] of phones.entries())
+    assert.equal(typeof (await insertContact(db, org.id, { firstName: `Житель${i}`, phone })), 'object');
+  const campaign = await insertCampaign(
+    db,
+    org.id,
+    {
+      name: 'Собрание',
+      channel: 'sms',
+      textTemplate:
+        '{{ contact.first_name }}, собрание садоводов в субботу в 10:00 у правления. Повестка: взносы, дороги, вода.',
+      audience: { kind: 'all' },
+    },
+    'user:1',
+  );
+  const launched = await launchCampaign(db, org.id, campaign.id, 'user:1');
+  assert.equal(launched.ok && launched.queued, 3);
+
+  // Each part gets its own id; the third contact's first part is held to let its receipt go first.
+  const firstPart = new Map<string, string>();
+  let n = 0;
+  smsc.next = (pdu) => {
+    const udh = (pdu.short_message as DecodedMessage).udh?.[0];
+    const id = (0xa000 + ++n).toString(16).toUpperCase();
+    if (udh?.[4] === 1) {
+      if (pdu.destination_addr === '79120000003') return 'hold';
+      firstPart.set(String(pdu.destination_addr), id);
+    }
+    return { id };
+  };
+  const gateways = new GatewayPool(db, 'http://127.0.0.1:1');
+  const dispatcher = await startDispatcher(db, {
+    workers: 1,
+    gateways,
+    idlePollMs: 50,
+    worker: { statusPollSeconds: 0.05 },
+  });
+  const receipt = (id: string, stat: string, err = '000') =>
+    smsc.deliver({
+      esm_class: 4,
+      short_message: `id:${id} sub:001 dlvrd:001 stat:${stat} err:${err} text:x`,
+    });
+  try {
+    await waitFor(async () => smsc.held.length === 1, 10_000, 'the held submit');
+    // The receipt for id FFFF (hex, given as decimal) before its submit_sm_resp: kept as early.
+    assert.equal(await receipt('65535', 'DELIVRD'), 0);
+    smsc.release({ message_id: 'FFFF' });
+    await waitFor(async () => firstPart.size === 2 && smsc.submits.length === 6, 10_000, 'all parts');
+    await waitFor(
+      async () =>
+        (
+          await db.query(`SELECT 1 FROM messages WHERE campaign_id = $1 AND state = 'submitted'`, [
+            campaign.id,
+          ])
+        ).rows.length === 2,
+      10_000,
+      'two submitted messages',
+    );
+    // Decimal and zero-padded forms of the hex ids; a later part's receipt is not the message's.
+    const [a, b] = [firstPart.get('79120000001')!, firstPart.get('79120000002')!];
+    assert.equal(await receipt(String(Number.parseInt(a, 16) + 1), 'UNDELIV', '001'), 0);
+    assert.equal(await receipt(String(Number.parseInt(a, 16)).padStart(10, '0'), 'DELIVRD'), 0);
+    assert.equal(await receipt(`000${b}`, 'UNDELIV', '001'), 0);
+    await waitFor(
+      async () => (await getCampaign(db, org.id, campaign.id))?.state === 'completed',
+      10_000,
+      'completion',
+    );
+  } finally {
+    await dispatcher.stop();
+    await gateways.close();
+  }
+  assert.deepEqual(await countMessagesByState(db, org.id, campaign.id), { delivered: 2, undelivered: 1 });
+  const { rows } = await db.query<{
+    address: string;
+    state: string;
+    raw_status: string;
+    provider_message_id: string;
+  }>(
+    'SELECT address, state, raw_status, provider_message_id FROM messages WHERE campaign_id = $1 ORDER BY address',
+    [campaign.id],
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.address, r.state, r.raw_status]),
+    [
+      ['+79120000001', 'delivered', 'DELIVRD err:000'],
+      ['+79120000002', 'undelivered', 'UNDELIV err:001'],
+      ['+79120000003', 'delivered', 'DELIVRD err:000'],
+    ],
+  );
+  assert.equal(rows[2]!.provider_message_id, '65535');
+  assert.ok(smsc.submits.every((p) => p.data_coding === 8));
+});
