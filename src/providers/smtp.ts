@@ -21,6 +21,7 @@
  * responsibility for delivering" it (RFC 5321 §6.1), and that is the last word this protocol gives:
  * the first status check reports it `delivered` with raw status 250, locally, without asking anyone.
  * Bounces the relay may send later go to the From address's mailbox, not to Vestnik.
+ * `vestnik gateway test` calls verify(): connect, TLS, login — nothing is sent.
  *
  * Settings: host (required), port (587; 465 when secure), secure (TLS from the first byte; default
  * when port is 465), requireTLS (STARTTLS required, default true unless secure; false only for a
@@ -190,7 +191,12 @@ function queueId(response: string): string | null {
   return /queued as ([\w.-]+)/i.exec(response)?.[1] ?? /\bid=([\w.-]+)/.exec(response)?.[1] ?? null;
 }
 
-export function createSmtpGateway(ctx: GatewayContext): Gateway {
+export type SmtpGateway = Gateway & {
+  /** Connects, starts TLS and logs in without sending anything; says what worked or what is wrong. */
+  verify(): Promise<string>;
+};
+
+export function createSmtpGateway(ctx: GatewayContext): SmtpGateway {
   if (ctx.channel !== 'email')
     throw new GatewaySettingsError('channel', `an smtp gateway sends e-mail, not ${ctx.channel}`);
   const s = smtpSettings(ctx.settings);
@@ -272,6 +278,17 @@ export function createSmtpGateway(ctx: GatewayContext): Gateway {
     send: (batch) => Promise.all(batch.map(sendOne)),
     async status(providerIds: string[]): Promise<StatusReport[]> {
       return providerIds.map((providerId) => ({ providerId, state: 'delivered', rawStatus: '250' }));
+    },
+    async verify() {
+      try {
+        await transport.verify();
+      } catch (err) {
+        const out = smtpOutcome(0, err as SmtpFailure);
+        throw new Error(`${s.host}:${s.port}: ${'reason' in out ? out.reason : out.kind}`);
+      }
+      const tls = s.secure ? 'TLS' : s.requireTLS ? 'STARTTLS' : 'STARTTLS if offered';
+      const login = s.auth ? `, logged in as ${s.auth.user}` : ', no login configured';
+      return `connected to ${s.host}:${s.port} with ${tls}${login}; nothing was sent`;
     },
     async close() {
       transport.close();

@@ -23,6 +23,7 @@
  * submitted; ok_delivered, ok_read, ok_link_visited, ok_unsubscribed, ok_spam_folder, ok_fbl →
  * delivered; any other err_… (UniSender's rule: err_ means the delivery failed) → undelivered.
  * The raw status is kept. UniSender keeps statuses for a month.
+ * `vestnik gateway test` calls verify(): getLists, which proves the key and finds listId.
  *
  * Settings: api_key (secret), senderEmail (a sender address confirmed in UniSender), senderName,
  * listId (the list whose unsubscribe link the letter carries), url (https://api.unisender.com),
@@ -159,7 +160,12 @@ export function unisenderState(status: string): MessageState {
   return 'submitted';
 }
 
-export function createUnisenderGateway(ctx: GatewayContext): Gateway {
+export type UnisenderGateway = Gateway & {
+  /** Checks the api_key and that the list exists (getLists); sends nothing. */
+  verify(): Promise<string>;
+};
+
+export function createUnisenderGateway(ctx: GatewayContext): UnisenderGateway {
   if (ctx.channel !== 'email')
     throw new GatewaySettingsError('channel', `a unisender gateway sends e-mail, not ${ctx.channel}`);
   const s = unisenderSettings(ctx.settings);
@@ -255,6 +261,31 @@ export function createUnisenderGateway(ctx: GatewayContext): Gateway {
       return out;
     },
 
+    async verify() {
+      const { url, answer } = call('getLists', []);
+      let res: Awaited<typeof answer>;
+      try {
+        res = await answer;
+      } catch (err) {
+        throw new Error(describeFailure(err, url).reason);
+      }
+      const parsed = parseJson(res.text) as Answer | null;
+      if (parsed?.error) {
+        const out = refusal(0, { error: parsed.error, code: parsed.code });
+        throw new Error('reason' in out ? out.reason : parsed.error);
+      }
+      if (res.status !== 200 || !parsed || !Array.isArray(parsed.result))
+        throw new Error(`${url.split('?')[0]} answered HTTP ${res.status}: ${excerpt(res.text)}`);
+      const lists = parsed.result as { id: unknown; title: unknown }[];
+      const list = lists.find((l) => String(l.id) === s.listId);
+      if (!list) {
+        const known = lists.map((l) => `${l.id} «${l.title}»`).join(', ') || 'none';
+        throw new Error(
+          `the api_key works, but the account has no list ${s.listId} (setting listId); its lists: ${known}`,
+        );
+      }
+      return `the api_key works; list ${s.listId} «${list.title}» exists; nothing was sent`;
+    },
     async close() {
       http.close();
     },

@@ -320,3 +320,39 @@ test('settings are checked when the gateway is built, naming the setting at faul
     statusDeadlineSeconds: 3600,
   });
 });
+
+test('verify (vestnik gateway test): connects, starts TLS and logs in without sending; a wrong password is named', async () => {
+  const server = await startSmtpServer();
+  const g = createSmtpGateway({
+    gatewayId: 1,
+    channel: 'email',
+    settings: base(server.port),
+    callbackUrl: '',
+    callbackSecret: '',
+  });
+  try {
+    assert.equal(
+      await g.verify(),
+      `connected to 127.0.0.1:${server.port} with STARTTLS, logged in as mailer; nothing was sent`,
+    );
+  } finally {
+    await g.close?.();
+  }
+  const wrong = createSmtpGateway({
+    gatewayId: 1,
+    channel: 'email',
+    settings: base(server.port, { password: 'wrong' }),
+    callbackUrl: '',
+    callbackSecret: '',
+  });
+  try {
+    await assert.rejects(wrong.verify(), /refused the login \(check the settings user and password\)/);
+  } finally {
+    await wrong.close?.();
+  }
+  assert.equal(server.received.length, 0);
+  assert.deepEqual(
+    server.logins.map((l) => l.ok),
+    [true, false],
+  );
+});

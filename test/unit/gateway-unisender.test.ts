@@ -316,3 +316,19 @@ test('settings are checked when the gateway is built, naming the setting at faul
     statusDeadlineSeconds: 172_800,
   });
 });
+
+test('verify (vestnik gateway test): getLists checks the api_key and that listId is one of the account’s lists', async () => {
+  const g = gateway();
+  fake.requests.length = 0;
+  fake.replies.push({
+    status: 200,
+    body: '{"result":[{"id":7,"title":"Жильцы"},{"id":42,"title":"Собственники"}]}',
+  });
+  assert.equal(await g.verify(), 'the api_key works; list 42 «Собственники» exists; nothing was sent');
+  assert.equal(fake.requests[0]!.rawUrl, '/ru/api/getLists?format=json');
+  assert.deepEqual(asText(fields(fake.requests[0]!)), [['api_key', 'k3y-секрет']]);
+  fake.replies.push({ status: 200, body: '{"result":[{"id":7,"title":"Жильцы"}]}' });
+  await assert.rejects(g.verify(), /no list 42 \(setting listId\); its lists: 7 «Жильцы»/);
+  fake.replies.push({ status: 200, body: '{"error":"Wrong API key","code":"invalid_api_key"}' });
+  await assert.rejects(g.verify(), /Wrong API key \(check the setting api_key/);
+});
