@@ -7,6 +7,7 @@ import { registerBillingCommands } from './commands/billing.ts';
 import { registerCampaignCommands } from './commands/campaigns.ts';
 import { registerContactCommands } from './commands/contacts.ts';
 import { registerDocumentCommands } from './commands/documents.ts';
+import { registerGatewayCommands } from './commands/gateways.ts';
 import { registerSandboxCommand } from './commands/sandbox.ts';
 import { registerSendCommand } from './commands/send.ts';
 import { registerServerCommands } from './commands/server.ts';
@@ -42,6 +43,7 @@ export function createProgram(rt: Runtime): Command {
   registerAudienceCommands(program, rt);
   registerContactCommands(program, rt);
   registerDocumentCommands(program, rt);
+  registerGatewayCommands(program, rt);
   return program;
 }
 

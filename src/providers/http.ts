@@ -197,3 +197,12 @@ export function roublesToKopecks(value: unknown): number | null {
     ? null
     : Math.round(n * 100);
 }
+
+/** A request other than a send (status, balance): a failure rethrown in `describeFailure`'s words. */
+export async function explained<T>(url: string, request: Promise<T>): Promise<T> {
+  try {
+    return await request;
+  } catch (err) {
+    throw new Error(describeFailure(err, url).reason);
+  }
+}

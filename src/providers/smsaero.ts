@@ -26,6 +26,7 @@ import {
   describeFailure,
   digits,
   excerpt,
+  explained,
   HttpClient,
   Limiter,
   parseJson,
@@ -181,7 +182,7 @@ export function createSmsAeroGateway(ctx: GatewayContext): Gateway {
 
   /** An answer to a request other than send: its `data`, or a thrown error saying what was wrong. */
   const dataOf = async (path: string, body: unknown): Promise<unknown> => {
-    const { status, text } = await post(path, body);
+    const { status, text } = await explained(`${s.url}/${path}`, post(path, body));
     const json = parseJson(text) as Envelope | null;
     if (status === 401 || status === 403)
       throw new Error(`${s.url}/${path}: SMS Aero refused the credentials — check email and apiKey`);

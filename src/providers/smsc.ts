@@ -27,6 +27,7 @@ import {
   describeFailure,
   digits,
   excerpt,
+  explained,
   HttpClient,
   Limiter,
   parseJson,
@@ -156,11 +157,14 @@ export function createSmscGateway(ctx: GatewayContext): SmscGateway {
           const at = p.indexOf(':');
           return { providerId: p, id: p.slice(0, at), phone: p.slice(at + 1) };
         });
-        const { url, answer } = await call('status.php', {
-          // A trailing comma keeps the answer a list even for one message.
-          id: `${pairs.map((p) => p.id).join(',')},`,
-          phone: `${pairs.map((p) => p.phone).join(',')},`,
-        });
+        const { url, answer } = await explained(
+          `${s.url}/sys/status.php`,
+          call('status.php', {
+            // A trailing comma keeps the answer a list even for one message.
+            id: `${pairs.map((p) => p.id).join(',')},`,
+            phone: `${pairs.map((p) => p.phone).join(',')},`,
+          }),
+        );
         const json = jsonOf(url, answer.status, answer.text);
         const list = Array.isArray(json) ? json : [json];
         list.forEach((raw: unknown, k) => {
@@ -180,7 +184,7 @@ export function createSmscGateway(ctx: GatewayContext): SmscGateway {
     },
 
     async balance() {
-      const { url, answer } = await call('balance.php', {});
+      const { url, answer } = await explained(`${s.url}/sys/balance.php`, call('balance.php', {}));
       const json = jsonOf(url, answer.status, answer.text) as { balance?: unknown };
       const kopecks = roublesToKopecks(json.balance);
       if (kopecks === null) throw new Error(`${url}: no balance in the answer: ${excerpt(answer.text)}`);
@@ -189,7 +193,7 @@ export function createSmscGateway(ctx: GatewayContext): SmscGateway {
 
     async cost(m: OutgoingMessage) {
       const params: Record<string, string> = { phones: digits(m.address), mes: m.body, cost: '1' };
-      const { url, answer } = await call('send.php', params);
+      const { url, answer } = await explained(`${s.url}/sys/send.php`, call('send.php', params));
       const json = jsonOf(url, answer.status, answer.text) as { cost?: unknown; cnt?: unknown };
       return { kopecks: roublesToKopecks(json.cost) ?? 0, parts: Number(json.cnt ?? 0) };
     },

@@ -140,12 +140,15 @@ export async function findGateway(
   orgId: number,
   idOrName: string | number,
 ): Promise<GatewayRow | undefined> {
-  const { rows } = await db.query<Row>(
-    typeof idOrName === 'number' || /^\d+$/.test(idOrName)
-      ? 'SELECT * FROM gateways WHERE org_id = $1 AND (id = $2::bigint OR name = $2::text)'
-      : 'SELECT * FROM gateways WHERE org_id = $1 AND name = $2',
-    [orgId, String(idOrName)],
-  );
+  // A name wins over an id: a gateway may be called «2».
+  const byName = await db.query<Row>('SELECT * FROM gateways WHERE org_id = $1 AND name = $2', [
+    orgId,
+    String(idOrName),
+  ]);
+  if (byName.rows[0]) return toGateway(byName.rows[0]);
+  const id = Number(idOrName);
+  if (!Number.isSafeInteger(id) || id < 1) return undefined;
+  const { rows } = await db.query<Row>('SELECT * FROM gateways WHERE org_id = $1 AND id = $2', [orgId, id]);
   return rows[0] ? toGateway(rows[0]) : undefined;
 }
 

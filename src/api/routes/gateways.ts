@@ -1,35 +1,91 @@
 /**
- * The organisation's gateways (settings without secrets) and the delivery-report callback each
- * gateway's provider calls. The callback is public: it is authenticated by the gateway's own
+ * The organisation's gateways — listed, added, edited and tested (settings shown without their
+ * credentials, which are write-only) — and the delivery-report callback each gateway's provider calls. The callback is public: it is authenticated by the gateway's own
  * signature or secret, checked by the gateway's `parseCallback`.
  */
 
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
+import { SecretBox } from '../../core/secrets.ts';
+import {
+  addGateway,
+  editGateway,
+  type GatewayProblem,
+  testGateway,
+  viewGateway,
+} from '../../services/gateways.ts';
 import { completeFinishedCampaigns } from '../../store/campaigns.ts';
-import { getGatewayById, listGateways } from '../../store/gateways.ts';
+import { findGateway, getGatewayById, listGateways } from '../../store/gateways.ts';
 import { applyStatusUpdates } from '../../store/queue.ts';
 import { who } from '../auth.ts';
 import { ApiError } from '../errors.ts';
 import { ChannelSchema, ErrorRef, errorResponses, Id, IdParams } from '../schemas.ts';
 import type { App, ServerDeps } from '../server.ts';
 
+const Settings = Type.Record(Type.String(), Type.Unknown(), {
+  description:
+    "the gateway kind's settings (docs/gateways/); passwords, keys and tokens are stored encrypted and never shown",
+});
+
 const Gateway = Type.Object({
   id: Id,
   name: Type.String(),
   kind: Type.String(),
   channel: ChannelSchema,
-  priority: Type.Integer(),
+  priority: Type.Integer({ description: 'lowest first: the primary gateway of its channel' }),
   enabled: Type.Boolean(),
+  ratePerSecond: Type.Union([Type.Number(), Type.Null()], {
+    description: 'messages per second; null: no limit',
+  }),
+  settings: Settings,
+  secrets: Type.Array(Type.String(), { description: 'names of the credentials that are set' }),
   callbackUrl: Type.String({ description: 'give this to the provider for delivery reports' }),
 });
+
+const GatewayBody = Type.Object({
+  name: Type.String({ minLength: 1, maxLength: 100 }),
+  kind: Type.String({
+    description: 'smsaero, smsc, kannel, smpp, smtp, unisender, telegram, sandbox, sandbox-http',
+  }),
+  channel: Type.Optional(ChannelSchema),
+  priority: Type.Optional(Type.Integer()),
+  enabled: Type.Optional(Type.Boolean()),
+  ratePerSecond: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()])),
+  settings: Settings,
+});
+
+const GatewayPatchBody = Type.Object({
+  name: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  priority: Type.Optional(Type.Integer()),
+  enabled: Type.Optional(Type.Boolean()),
+  ratePerSecond: Type.Optional(Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()])),
+  settings: Type.Optional(
+    Type.Record(Type.String(), Type.Unknown(), {
+      description: 'merged into the current settings; null removes a setting',
+    }),
+  ),
+});
+
+const Check = Type.Object({
+  ok: Type.Boolean(),
+  checked: Type.Union([Type.Literal('balance'), Type.Literal('credentials'), Type.Literal('nothing')]),
+  message: Type.String(),
+});
+
+const problem = (p: GatewayProblem) =>
+  new ApiError(
+    p.status,
+    p.status === 409 ? 'conflict' : p.status === 404 ? 'not_found' : 'invalid_input',
+    `${p.field}: ${p.message}`,
+    [{ field: p.field, message: p.message }],
+  );
 
 export const gatewayRoutes =
   (deps: ServerDeps): FastifyPluginAsync =>
   async (fastify) => {
     const app = fastify as unknown as App;
     const { db, config } = deps;
-    const callbackUrl = (id: number) => `${config.publicUrl}/api/v1/callbacks/${id}`;
+    const box = SecretBox.fromKey(config.secretKey);
 
     app.get(
       '/api/v1/gateways',
@@ -42,7 +98,63 @@ export const gatewayRoutes =
       },
       async (req) => {
         const rows = await listGateways(db, who(req).orgId);
-        return { items: rows.map((g) => ({ ...g, callbackUrl: callbackUrl(g.id) })) };
+        return { items: rows.map((g) => viewGateway(g, box, config.publicUrl)) };
+      },
+    );
+
+    app.post(
+      '/api/v1/gateways',
+      {
+        config: { permission: 'gateways.manage' },
+        schema: {
+          tags: ['gateways'],
+          summary: 'Add a gateway; its settings are checked, its credentials stored encrypted',
+          body: GatewayBody,
+          response: { 201: Gateway, ...errorResponses, 409: errorResponses[400] },
+        },
+      },
+      async (req, reply) => {
+        const r = await addGateway(db, box, who(req).orgId, req.body);
+        if (!r.ok) throw problem(r.problem);
+        reply.code(201);
+        return viewGateway(r.value, box, config.publicUrl);
+      },
+    );
+
+    app.patch(
+      '/api/v1/gateways/:id',
+      {
+        config: { permission: 'gateways.manage' },
+        schema: {
+          tags: ['gateways'],
+          summary: 'Edit a gateway: name, priority, enabled, rate, settings (credentials write-only)',
+          params: IdParams,
+          body: GatewayPatchBody,
+          response: { 200: Gateway, ...errorResponses, 409: errorResponses[400] },
+        },
+      },
+      async (req) => {
+        const r = await editGateway(db, box, who(req).orgId, req.params.id, req.body);
+        if (!r.ok) throw problem(r.problem);
+        return viewGateway(r.value, box, config.publicUrl);
+      },
+    );
+
+    app.post(
+      '/api/v1/gateways/:id/test',
+      {
+        config: { permission: 'gateways.manage' },
+        schema: {
+          tags: ['gateways'],
+          summary: "Check a gateway's configuration with its provider (balance, or the credentials alone)",
+          params: IdParams,
+          response: { 200: Check, ...errorResponses },
+        },
+      },
+      async (req) => {
+        const row = await findGateway(db, who(req).orgId, req.params.id);
+        if (!row) throw new ApiError(404, 'not_found', 'no such gateway');
+        return testGateway(row, box, config.publicUrl);
       },
     );
 
