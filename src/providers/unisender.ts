@@ -45,6 +45,7 @@ import {
   type Gateway,
   type GatewayContext,
   GatewaySettingsError,
+  type OutgoingFile,
   type OutgoingMessage,
   type SendOutcome,
   type StatusReport,
@@ -106,6 +107,21 @@ function formBody(fields: Field[]): string {
     return out;
   };
   return fields.map(([k, v]) => `${encodeURIComponent(k)}=${enc(v)}`).join('&');
+}
+
+/**
+ * `attachments[name]` per file. PHP reads the brackets as an array key, so a bracket inside a name
+ * would cut it, and a second file of the same name would replace the first: both are avoided.
+ */
+function attachmentFields(files: readonly OutgoingFile[]): Field[] {
+  const seen = new Set<string>();
+  return files.map((f) => {
+    const clean = f.fileName.replace(/\[/g, '(').replace(/\]/g, ')');
+    let name = clean;
+    for (let n = 2; seen.has(name); n++) name = clean.replace(/(\.[^.]*)?$/, (ext) => ` (${n})${ext}`);
+    seen.add(name);
+    return [`attachments[${name}]`, f.bytes];
+  });
 }
 
 const escapeHtml = (s: string) =>
@@ -200,7 +216,7 @@ export function createUnisenderGateway(ctx: GatewayContext): UnisenderGateway {
       ['subject', m.subject ?? ''],
       ['body', html],
       ['list_id', s.listId],
-      ...(m.files ?? []).map((f): Field => [`attachments[${f.fileName}]`, f.bytes]),
+      ...attachmentFields(m.files ?? []),
       ...(s.trackRead ? [['track_read', '1'] as Field] : []),
       ...(s.trackLinks ? [['track_links', '1'] as Field] : []),
     ];

@@ -106,6 +106,31 @@ test('sendEmail: the exact request, the HTML letter with its attachment’s raw 
   assert.ok(f[7]![1].equals(PDF), 'the file’s bytes as they are, not base64');
 });
 
+test('attachment names: brackets would cut PHP’s array key, a repeated name would replace the first file', async () => {
+  const g = gateway();
+  fake.requests.length = 0;
+  const file = (fileName: string, text: string) => ({
+    fileName,
+    contentType: 'text/plain',
+    bytes: Buffer.from(text),
+  });
+  await g.send([
+    letter(9, {
+      content: {
+        html: '<p>x</p>',
+        headers: {},
+        attachments: [1, 2, 3].map((documentId) => ({ documentId, fileName: 'x' })),
+      },
+      files: [file('Счёт [ноябрь].pdf', 'a'), file('Счёт.pdf', 'b'), file('Счёт.pdf', 'c')],
+    }),
+  ]);
+  assert.deepEqual(asText(fields(fake.requests[0]!)).slice(7), [
+    ['attachments[Счёт (ноябрь).pdf]', 'a'],
+    ['attachments[Счёт.pdf]', 'b'],
+    ['attachments[Счёт (2).pdf]', 'c'],
+  ]);
+});
+
 test('a plain message becomes escaped HTML; the gateway’s sender name and tracking when set', async () => {
   const g = gateway({ trackRead: true, trackLinks: true, lang: 'en' });
   fake.requests.length = 0;
