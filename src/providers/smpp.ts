@@ -68,7 +68,12 @@ async function sendOne(bind: SmppBind, m: OutgoingMessage): Promise<SendOutcome>
   return { id: m.id, kind: 'accepted', providerId: ids[0]!, rawStatus: 'ESME_ROK' };
 }
 
-export function createSmppGateway(ctx: GatewayContext): Gateway {
+export type SmppGateway = Gateway & {
+  /** Binds (or reports why the last bind failed): the configuration check. */
+  verify(): Promise<string>;
+};
+
+export function createSmppGateway(ctx: GatewayContext): SmppGateway {
   if (ctx.channel !== 'sms') throw new GatewaySettingsError('channel', 'an SMPP gateway sends SMS only');
   const bind = new SmppBind(smppSettings(ctx.settings));
   return {
@@ -92,6 +97,11 @@ export function createSmppGateway(ctx: GatewayContext): Gateway {
       return Promise.all(batch.map((m) => sendOne(bind, m)));
     },
     onReports: (listener) => bind.onReports(listener),
+    async verify() {
+      const notBound = await bind.ready();
+      if (notBound) throw new Error(`${bind.s.host}:${bind.s.port}: ${notBound.reason}`);
+      return `bound to ${bind.s.host}:${bind.s.port} as ${bind.s.systemId} (transceiver, SMPP 3.4)`;
+    },
     close: () => bind.close(),
   };
 }

@@ -52,8 +52,10 @@ export class SmppBind {
     this.pauseMs = s.throttleSeconds * 1000;
   }
 
+  /** Someone writes the receipts: bind now, so they flow before the first send (after a restart). */
   onReports(listener: ReportListener): void {
     this.listener = listener;
+    if (this.state === 'idle') this.open();
   }
 
   private later(ms: number, fn: () => void): NodeJS.Timeout {

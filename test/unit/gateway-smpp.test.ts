@@ -7,24 +7,23 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { DecodedMessage, Pdu } from 'smpp';
 import type {
-  Gateway,
   GatewaySettingsError,
   OutgoingMessage,
   SendOutcome,
   StatusReport,
 } from '../../src/providers/provider.ts';
-import { createSmppGateway } from '../../src/providers/smpp.ts';
+import { createSmppGateway, type SmppGateway } from '../../src/providers/smpp.ts';
 import { classifyStatus, normaliseId, parseReceiptText } from '../../src/providers/smppPdu.ts';
 import { FakeSmsc } from '../helpers/smppServer.ts';
 
 const servers: FakeSmsc[] = [];
-const gateways: Gateway[] = [];
+const gateways: SmppGateway[] = [];
 after(async () => {
   for (const g of gateways) await g.close?.();
   for (const s of servers) await s.stop();
 });
 
-async function setup(settings: Record<string, unknown> = {}): Promise<{ smsc: FakeSmsc; gw: Gateway }> {
+async function setup(settings: Record<string, unknown> = {}): Promise<{ smsc: FakeSmsc; gw: SmppGateway }> {
   const smsc = new FakeSmsc();
   servers.push(smsc);
   const port = await smsc.start();
@@ -124,6 +123,14 @@ test('a Cyrillic text goes as UCS-2 (data_coding 8); a numeric sender as an inte
   assert.equal(pdu.data_coding, 8);
   assert.equal(text(pdu), 'Привет, ваш долг 100 ₽');
   assert.deepEqual([pdu.source_addr, pdu.source_addr_ton, pdu.source_addr_npi], ['79001112233', 1, 1]);
+});
+
+test('verify: binds with the right password; the wrong one is named', async () => {
+  const good = await setup();
+  assert.match(await good.gw.verify(), /^bound to 127\.0\.0\.1:\d+ as vestnik/);
+  const bad = await setup({ password: 'wrong' });
+  await assert.rejects(bad.gw.verify(), /wrong password \(setting `password`\)/);
+  assert.equal(bad.smsc.binds.length, 1);
 });
 
 test('a wrong password: retryable, naming the setting; nothing submitted', async () => {
@@ -274,6 +281,18 @@ test('receipts: not acknowledged until written; a later part of a long message d
   assert.equal(await smsc.deliver({ esm_class: 4, short_message: receipt('502') }), 0);
   assert.equal(await smsc.deliver({ esm_class: 4, short_message: receipt('501') }), 0);
   assert.deepEqual(got, [{ providerId: '501', state: 'delivered', rawStatus: 'DELIVRD err:000' }]);
+});
+
+test('a listener binds at once: receipts for messages sent before a restart arrive without a send', async () => {
+  const { smsc, gw } = await setup();
+  const got: StatusReport[] = [];
+  gw.onReports!(async (reports) => {
+    got.push(...reports);
+  });
+  await until('the bind', () => smsc.sessions.length === 1);
+  assert.equal(await smsc.deliver({ esm_class: 4, short_message: 'id:0A stat:DELIVRD err:000' }), 0);
+  assert.deepEqual(got, [{ providerId: '10', state: 'delivered', rawStatus: 'DELIVRD err:000' }]);
+  assert.equal(smsc.submits.length, 0);
 });
 
 test('message ids and receipt texts', () => {
