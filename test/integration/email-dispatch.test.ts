@@ -4,11 +4,14 @@
  * `smtp` gateway to a real SMTP server, and the letter parsed back — the rendered parts, the
  * message's own List-Unsubscribe link, the receipt byte for byte. The status check then reports the
  * relay's 250 as delivered and the campaign completes. A document deleted between the launch and
- * the send refuses its letter rather than sending it without the receipt.
+ * the send refuses its letter rather than sending it without the receipt. The same from the command
+ * line: `vestnik gateway add --kind smtp`, `gateway test`, `campaign create --channel email`, `launch`.
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { simpleParser } from 'mailparser';
+import { bufferIO } from '../../src/cli/io.ts';
+import { runProgram } from '../../src/cli/program.ts';
 import { DEFAULT_WORKER_OPTIONS, DispatchWorker } from '../../src/dispatch/worker.ts';
 import { insertGateway } from '../../src/store/gateways.ts';
 import { createTestApi } from '../helpers/api.ts';
@@ -26,25 +29,28 @@ interface Row {
   content: { headers: Record<string, string> } | null;
 }
 
-async function setUp(name: string, smtpPort: number) {
+async function setUp(name: string, smtpPort: number, gateway: 'store' | 'none' = 'store') {
   const org = await api.addOrg(name);
   const call = (method: string, url: string, body?: unknown) => api.call(method, url, body, { key: org.key });
-  const gw = await insertGateway(api.db, org.id, {
-    name: 'relay',
-    kind: 'smtp',
-    channel: 'email',
-    priority: -1,
-    settings: {
-      host: '127.0.0.1',
-      port: smtpPort,
-      user: 'mailer',
-      password: 'секрет-123',
-      from: 'info@uk-dom.ru',
-      fromName: 'УК «Дом»',
-      tlsCa: TEST_TLS.cert,
-      timeoutMs: 5000,
-    },
-  });
+  const gw =
+    gateway === 'none'
+      ? null
+      : await insertGateway(api.db, org.id, {
+          name: 'relay',
+          kind: 'smtp',
+          channel: 'email',
+          priority: -1,
+          settings: {
+            host: '127.0.0.1',
+            port: smtpPort,
+            user: 'mailer',
+            password: 'секрет-123',
+            from: 'info@uk-dom.ru',
+            fromName: 'УК «Дом»',
+            tlsCa: TEST_TLS.cert,
+            timeoutMs: 5000,
+          },
+        });
   assert.ok(gw !== 'name_taken');
   const contact = async (body: object): Promise<number> => {
     const r = await call('POST', '/api/v1/contacts', body);
@@ -185,4 +191,83 @@ test('a receipt deleted between the launch and the send: the letter is refused, 
   assert.equal(row.state, 'rejected');
   assert.equal(row.raw_status, 'ATTACHMENT_MISSING');
   assert.match(row.reason ?? '', /^attachment_missing: document \d+ \(«Квитанция ЛС-7\.pdf»\) was deleted/);
+});
+
+test('from the command line: gateway add --kind smtp, gateway test, campaign create and launch, then sent', async () => {
+  const smtp = await startSmtpServer();
+  const o = await setUp('СНТ «Командная строка»', smtp.port, 'none');
+  const run = async (...argv: string[]) => {
+    const io = bufferIO();
+    const code = await runProgram({ config: api.config, io, serverDb: api.db }, [
+      ...argv,
+      '--org',
+      String(o.org.id),
+    ]);
+    return { code, out: io.stdout, err: io.stderr };
+  };
+  const add = await run(
+    'gateway',
+    'add',
+    'mail',
+    '--kind',
+    'smtp',
+    '--priority',
+    '-1',
+    '--set',
+    'host=127.0.0.1',
+    '--set',
+    `port:=${smtp.port}`,
+    '--set',
+    'user=mailer',
+    '--set',
+    'password=секрет-123',
+    '--set',
+    'from=info@snt-cli.ru',
+    '--set',
+    'fromName=СНТ',
+    '--set',
+    `tlsCa=${TEST_TLS.cert}`,
+  );
+  assert.equal(add.code, 0, add.err);
+  assert.match(add.out, /«mail»: smtp, email, priority -1/);
+  assert.match(add.out, /credentials set: password/);
+  assert.doesNotMatch(add.out, /секрет-123/);
+  const t = await run('gateway', 'test', 'mail');
+  assert.equal(t.code, 0, t.err);
+  assert.match(t.out, /connected to 127\.0\.0\.1:\d+ with STARTTLS, logged in as mailer; nothing was sent/);
+  assert.equal(smtp.received.length, 0);
+
+  const petr = await o.contact({ firstName: 'Пётр', email: 'petr@example.ru' });
+  const pdf = Buffer.from('%PDF-1.4 участок 17');
+  await o.upload(await o.account(petr, '17'), 'Квитанция 17.pdf', pdf);
+  const created = await run(
+    'campaign',
+    'create',
+    '--name',
+    'Взносы',
+    '--channel',
+    'email',
+    '--subject',
+    'Взносы за участок',
+    '--text',
+    '<p>{{ contact.first_name }}, начислено {{ total }} руб.</p>',
+    '--attach-own',
+    'receipt:account',
+  );
+  assert.equal(created.code, 0, created.err);
+  const id = /Created campaign (\d+)/.exec(created.out)![1]!;
+  const launched = await run('campaign', 'launch', id);
+  assert.equal(launched.code, 0, launched.err);
+  assert.match(launched.out, /1 queued, 0 excluded/);
+  await api.db.query(`UPDATE messages SET due_at = now() WHERE campaign_id = $1 AND state = 'queued'`, [id]);
+
+  assert.equal(await worker().sendDue(), 1);
+  const mail = await simpleParser(smtp.received[0]!.raw);
+  assert.deepEqual(mail.from?.value, [{ address: 'info@snt-cli.ru', name: 'СНТ' }]);
+  assert.equal(mail.subject, 'Взносы за участок');
+  assert.match(String(mail.html), /Пётр, начислено 3456\.00 руб\./);
+  assert.deepEqual(
+    mail.attachments.map((a) => [a.filename, a.content.equals(pdf)]),
+    [['Квитанция 17.pdf', true]],
+  );
 });
