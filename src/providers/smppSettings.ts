@@ -32,7 +32,7 @@ function text(raw: Record<string, unknown>, key: string, fallback: string | null
       key,
       `${key} is required: ${hint[key] ?? 'a text'} from the SMPP provider`,
     );
-  if (v.length > max) throw new GatewaySettingsError(key, `${key} is at most ${max} characters in SMPP 3.4`);
+  if (v.length > max) throw new GatewaySettingsError(key, `${key} is at most ${max} characters`);
   return v;
 }
 
@@ -71,7 +71,8 @@ export function smppSettings(raw: Record<string, unknown>): SmppSettings {
     host,
     port: Math.trunc(number(raw, 'port', 2775, 1, 65535)),
     systemId: text(raw, 'system_id', null, 15),
-    password: text(raw, 'password', null, 8),
+    // SMPP 3.4 allows 8 characters; some aggregators issue longer ones and accept them.
+    password: text(raw, 'password', null, 64),
     systemType: text(raw, 'system_type', '', 12),
     sender: text(raw, 'sender', '', 20),
     sourceTon: tonNpi('sourceTon'),

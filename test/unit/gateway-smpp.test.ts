@@ -81,7 +81,7 @@ test('settings: each missing or wrong setting is named', () => {
     (e: GatewaySettingsError) => e.setting === 'password',
   );
   assert.throws(
-    make({ ...base, password: '123456789' }),
+    make({ ...base, password: 'x'.repeat(65) }),
     (e: GatewaySettingsError) => e.setting === 'password',
   );
   assert.throws(make({ ...base, window: 0 }), (e: GatewaySettingsError) => e.setting === 'window');
