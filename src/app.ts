@@ -47,6 +47,7 @@ export async function startVestnik(
             workers: config.workers,
             gateways,
             worker: workerOptions(config),
+            scheduler: { links: config },
             onError: (err) => log(`dispatch: ${(err as Error).message}`),
           })
         : undefined;

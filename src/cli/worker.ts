@@ -38,6 +38,7 @@ export async function runWorker(config: Config, io: CliIO): Promise<number> {
     workers,
     gateways,
     worker: workerOptions(config),
+    scheduler: { links: config },
     onError: (err) => io.err(`dispatch: ${(err as Error).message}`),
   });
   io.out(`Vestnik worker running ${workers} worker(s): ${dispatcher.workerIds.join(', ')}`);

@@ -10,7 +10,9 @@ import type { Db } from '../store/db.ts';
 import { applyEarlyReports, dropStaleEarlyReports } from '../store/earlyReports.ts';
 import { DUE_CHANNEL } from '../store/messages.ts';
 import { Breakers } from './breaker.ts';
+import type { LinkSettings } from './extras.ts';
 import type { GatewayPool } from './gatewayPool.ts';
+import { runScheduler } from './scheduler.ts';
 import { DEFAULT_WORKER_OPTIONS, DispatchWorker, type WorkerOptions } from './worker.ts';
 
 const EXPRESS_BATCH = 100;
@@ -23,6 +25,8 @@ export interface DispatcherOptions {
   worker?: Partial<Omit<WorkerOptions, 'id'>>;
   /** A worker of its own for single messages (default true); the others then take only campaigns. */
   express?: boolean;
+  /** Run scheduled and recurring campaigns (SD-4) from the sweep, with these links (default true). */
+  scheduler?: { links?: LinkSettings } | false;
   onError?: (err: unknown) => void;
 }
 
@@ -150,9 +154,12 @@ export async function startDispatcher(db: Db, options: DispatcherOptions): Promi
   })();
 
   // A campaign whose last messages were finalised by a crashed worker is closed by this sweep.
-  // So is a cancelled campaign whose in-flight message came back for a retry.
+  // So is a cancelled campaign whose in-flight message came back for a retry. Scheduled campaigns
+  // whose time has come are launched by it (within the sweep's 10 s).
+  const scheduler = options.scheduler ?? {};
   const sweep = setInterval(() => {
-    excludeLeftovers(db, 'all')
+    (scheduler ? runScheduler(db, new Date(), scheduler.links).then(() => undefined) : Promise.resolve())
+      .then(() => excludeLeftovers(db, 'all'))
       .then(() => applyEarlyReports(db, 'all'))
       .then(() => dropStaleEarlyReports(db))
       .then(() => completeFinishedCampaigns(db, 'all'))

@@ -6,15 +6,30 @@
  */
 
 import { formatRoubles } from '../core/pricing.ts';
+import type { EconomyDay } from '../core/schedule/plan.ts';
 import { completeFinishedCampaigns, lockCampaign, setCampaignState } from '../store/campaigns.ts';
-import type { Db } from '../store/db.ts';
+import type { Db, Queryable } from '../store/db.ts';
 import { primaryGateway } from '../store/gateways.ts';
 import { reserve } from '../store/ledger.ts';
-import { DUE_CHANNEL, insertCampaignMessages } from '../store/messages.ts';
+import {
+  allocateMessageIds,
+  DUE_CHANNEL,
+  insertCampaignMessages,
+  type NewMessage,
+} from '../store/messages.ts';
 import { getOrg } from '../store/orgs.ts';
 import { findSender } from '../store/senders.ts';
 import type { LinkSettings } from './extras.ts';
-import { prepareMessages } from './prepare.ts';
+import { type PreparedMessage, prepareMessages } from './prepare.ts';
+import { armSchedule } from './scheduler.ts';
+import {
+  applyEconomyPlan,
+  type Due,
+  economyCapacity,
+  fallbackDue,
+  makeTimer,
+  messengerWait,
+} from './timing.ts';
 
 export { addressFor } from './prepare.ts';
 
@@ -27,14 +42,33 @@ export type LaunchFailure = {
     | 'bad_template'
     | 'sender_not_approved'
     | 'insufficient_balance'
-    | 'bad_audience';
+    | 'bad_audience'
+    | 'bad_schedule'
+    | 'bad_mode';
   message: string;
   details?: Record<string, unknown>;
 };
 
 export type LaunchResult =
-  | { ok: true; queued: number; excluded: number; costKopecks: number; completed: boolean }
+  | {
+      ok: true;
+      queued: number;
+      excluded: number;
+      costKopecks: number;
+      completed: boolean;
+      /** Economy mode: how many go each day (CH-3). */
+      plan?: EconomyDay[];
+      /** A scheduled or recurring campaign was armed, not sent: when it runs (SD-4). */
+      scheduledFor?: Date;
+    }
   | LaunchFailure;
+
+export interface LaunchOptions {
+  /** The clock (tests control it). */
+  now?: Date;
+  /** The scheduler runs a campaign it armed: a «scheduled» one is launched, not armed again. */
+  byScheduler?: boolean;
+}
 
 /** Thrown inside the transaction to roll it back with a result for the caller. */
 class Abort extends Error {
@@ -50,13 +84,30 @@ export async function launchCampaign(
   initiator: string,
   /** Where receipt and unsubscribe links point (the configuration); without it they stay empty. */
   links?: LinkSettings,
+  opts: LaunchOptions = {},
 ): Promise<LaunchResult> {
+  const now = opts.now ?? new Date();
   let result: LaunchResult;
   try {
     result = await db.transaction(async (tx): Promise<LaunchResult> => {
       const campaign = await lockCampaign(tx, orgId, campaignId);
       if (!campaign) return { ok: false, code: 'not_found', message: `campaign ${campaignId} not found` };
-      if (campaign.state !== 'draft') {
+      const org = (await getOrg(tx, orgId))!;
+      const runnable = campaign.state === 'draft' || (opts.byScheduler && campaign.state === 'scheduled');
+      if (runnable && !opts.byScheduler && (campaign.schedule || campaign.recurrence)) {
+        const armed = await armSchedule(tx, org, campaign, now, initiator);
+        if (!armed.ok) return { ok: false, code: 'bad_schedule', message: armed.message };
+        if (armed.at)
+          return {
+            ok: true,
+            queued: 0,
+            excluded: 0,
+            costKopecks: 0,
+            completed: false,
+            scheduledFor: armed.at,
+          };
+      }
+      if (!runnable) {
         return {
           ok: false,
           code: 'not_draft',
@@ -70,6 +121,18 @@ export async function launchCampaign(
           code: 'no_gateway',
           message: `no enabled gateway for channel ${campaign.channel}`,
         };
+      if (campaign.mode === 'urgent' && campaign.channel !== 'sms')
+        return {
+          ok: false,
+          code: 'bad_mode',
+          message: 'urgent mode sends SMS: the campaign must be an SMS campaign',
+        };
+      // The cascade (CH-2): an SMS campaign in standard or economy mode tries the messenger first
+      // wherever the organisation has a messenger gateway and the recipient a messenger address.
+      const messengerGateway =
+        campaign.channel === 'sms' && campaign.mode !== 'urgent'
+          ? await primaryGateway(tx, orgId, 'messenger')
+          : undefined;
       if (campaign.sender) {
         const sender = await findSender(tx, gateway.id, campaign.sender);
         if (sender?.state !== 'approved') {
@@ -81,32 +144,80 @@ export async function launchCampaign(
           };
         }
       }
-      const prepared = await prepareMessages(tx, (await getOrg(tx, orgId))!, campaign, links);
+      const dedup = campaign.dedupKey
+        ? {
+            key: campaign.dedupKey,
+            rootId: campaign.parentId ?? campaign.id,
+            overdue: campaign.automation?.kind === 'payment_overdue',
+          }
+        : undefined;
+      const prepared = await prepareMessages(tx, org, campaign, links, now, {
+        cascade: Boolean(messengerGateway),
+        ...(dedup ? { dedup } : {}),
+      });
       if (!prepared.ok) return { ok: false, ...prepared.error };
+      const timer = makeTimer(org, campaign, now);
+      const wait = messengerWait(org, campaign);
+      const consented = campaign.category === 'advertising' ? messengerConsents : null;
 
       let queued = 0;
       let excluded = 0;
       let cost = 0;
+      const common = { orgId, campaignId, initiator, sender: campaign.sender };
       for await (const batch of prepared.batches) {
+        // Advertising by messenger needs its own consent (38-FZ): without it, SMS only.
+        const allowed = consented ? await consented(tx, orgId, batch) : null;
+        const cascaded = batch.filter(
+          (m) => m.state === 'queued' && m.messenger && (!allowed || allowed.has(m.contactId!)),
+        );
+        const firstIds = messengerGateway ? await allocateMessageIds(tx, cascaded.length) : [];
+        const first = new Map(cascaded.map((m, i) => [m, firstIds[i]!]));
+        const tries: NewMessage[] = [];
+        for (const m of batch) {
+          if (m.state !== 'queued') {
+            excluded++;
+            continue;
+          }
+          queued++;
+          cost += m.priceKopecks;
+          const due: Due = timer(m.zone!);
+          const firstId = first.get(m);
+          Object.assign(m, due, { collection: campaign.collection, cascadeOf: firstId ?? null });
+          if (firstId !== undefined) {
+            const msg = m.messenger!;
+            tries.push({
+              id: firstId,
+              contactId: m.contactId,
+              subject: null,
+              state: 'queued',
+              reason: null,
+              ...msg,
+              ...due,
+              zone: m.zone ?? null,
+              collection: campaign.collection,
+            });
+            Object.assign(m, fallbackDue(due, wait));
+            cost += msg.priceKopecks;
+            queued++;
+          }
+        }
+        if (tries.length)
+          await insertCampaignMessages(
+            tx,
+            { ...common, channel: 'messenger', gatewayId: messengerGateway!.id },
+            tries,
+          );
         await insertCampaignMessages(
           tx,
-          {
-            orgId,
-            campaignId,
-            channel: campaign.channel,
-            gatewayId: gateway.id,
-            initiator,
-            sender: campaign.sender,
-          },
+          { ...common, channel: campaign.channel, gatewayId: gateway.id },
           batch,
         );
-        for (const m of batch) {
-          if (m.state === 'queued') {
-            queued++;
-            cost += m.priceKopecks;
-          } else excluded++;
-        }
+        await recordKeys(tx, campaign.parentId ?? campaignId, campaignId, batch);
       }
+      const plan =
+        campaign.mode === 'economy'
+          ? await applyEconomyPlan(tx, org, campaign, await economyCapacity(tx, org, gateway.id), now)
+          : undefined;
       const reserved = await reserve(tx, {
         orgId,
         amountKopecks: cost,
@@ -127,7 +238,7 @@ export async function launchCampaign(
       await setCampaignState(tx, orgId, campaignId, 'sending', initiator);
       // Delivered at commit: idle workers wake as soon as the rows are visible.
       await tx.query('SELECT pg_notify($1, $2)', [DUE_CHANNEL, `campaign:${campaignId}`]);
-      return { ok: true, queued, excluded, costKopecks: cost, completed: false };
+      return { ok: true, queued, excluded, costKopecks: cost, completed: false, ...(plan ? { plan } : {}) };
     });
   } catch (err) {
     if (err instanceof Abort) return err.failure;
@@ -137,4 +248,31 @@ export async function launchCampaign(
   // An audience with nothing to send (everyone excluded) is complete at once.
   const done = await completeFinishedCampaigns(db, [campaignId]);
   return { ...result, completed: done.includes(campaignId) };
+}
+
+/** The recipients of a batch who consented to advertising by messenger. */
+async function messengerConsents(
+  tx: Queryable,
+  orgId: number,
+  batch: PreparedMessage[],
+): Promise<Set<number>> {
+  const ids = batch.filter((m) => m.messenger).map((m) => m.contactId!);
+  if (ids.length === 0) return new Set();
+  const { rows } = await tx.query<{ contact_id: number }>(
+    `SELECT contact_id FROM consents WHERE org_id = $1 AND contact_id = ANY($2::bigint[])
+       AND channel = 'messenger' AND category = 'advertising' AND withdrawn_at IS NULL`,
+    [orgId, ids],
+  );
+  return new Set(rows.map((r) => r.contact_id));
+}
+
+/** The natural keys of an automation run's queued messages, so later runs skip them (SD-5). */
+async function recordKeys(tx: Queryable, rootId: number, campaignId: number, batch: PreparedMessage[]) {
+  const keys = batch.filter((m) => m.state === 'queued' && m.key).map((m) => m.key!);
+  if (keys.length === 0) return;
+  await tx.query(
+    `INSERT INTO campaign_keys (root_id, key, campaign_id) SELECT $1, k, $2 FROM unnest($3::text[]) AS k
+     ON CONFLICT DO NOTHING`,
+    [rootId, campaignId, keys],
+  );
 }

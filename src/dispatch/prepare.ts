@@ -9,6 +9,8 @@ import type { MessageContent } from '../core/content.ts';
 import { type CompiledEmail, compileEmail, renderEmail } from '../core/email/render.ts';
 import { makePricer, type Pricer } from '../core/price.ts';
 import { ok, type Result } from '../core/result.ts';
+import { type DedupKey, naturalKey } from '../core/schedule/automations.ts';
+import { recipientZone } from '../core/schedule/zones.ts';
 import type { SmsEncoding } from '../core/sms/segments.ts';
 import { transliterate } from '../core/sms/translit.ts';
 import type { Channel } from '../core/states.ts';
@@ -29,6 +31,18 @@ const BATCH = 1000;
 
 export interface PreparedMessage extends NewMessage {
   encoding: SmsEncoding | null;
+  /** The cascade's first try (CH-2): the messenger message sent before this SMS, when there is one. */
+  messenger?: { address: string; body: string; segments: number; priceKopecks: number };
+  /** The natural key of an automation's message (SD-5), recorded so later runs skip it. */
+  key?: string | null;
+}
+
+/** What a launch asks of the preparation beyond the campaign's own texts (issue 7). */
+export interface PrepareOptions {
+  /** Also render a messenger message for recipients with a messenger address (the cascade). */
+  cascade?: boolean;
+  /** Skip recipients whose natural key an earlier run of `rootId` used (SD-5). */
+  dedup?: { key: DedupKey; rootId: number; overdue: boolean };
 }
 
 export function addressFor(
@@ -128,10 +142,15 @@ export async function prepareMessages(
   campaign: Campaign,
   links?: LinkSettings,
   now: Date = new Date(),
+  opts: PrepareOptions = {},
 ): Promise<{ ok: true; batches: AsyncGenerator<PreparedMessage[]> } | { ok: false; error: PrepareError }> {
   const compiled = compileTexts(campaign);
   if (!compiled.ok) return { ok: false, error: { code: 'bad_template', message: compiled.problem.message } };
   const renderer = compiled.value;
+  const cascade = opts.cascade ? compileTexts({ ...campaign, channel: 'messenger' }) : null;
+  if (cascade && !cascade.ok)
+    return { ok: false, error: { code: 'bad_template', message: cascade.problem.message } };
+  const messengerRenderer = cascade?.value;
   const pricer: Pricer = makePricer(await listTariffs(tx, org.id));
   const channel = campaign.channel;
   const today = localDate(now, org.timeZone);
@@ -162,6 +181,23 @@ export async function prepareMessages(
       // An e-mail's unsubscribe link names its message, so its id is taken before it is written.
       const taken = channel === 'email' ? await allocateMessageIds(tx, ids.length) : [];
       const idOf = new Map(ids.map((id, i) => [id, taken[i]]));
+      const keyOf = new Map<number, string | null>();
+      if (opts.dedup) {
+        const d = opts.dedup;
+        for (const c of contacts) {
+          if (c.reason || !c.address) continue;
+          const loan = data.get(c.id)?.loan ?? null;
+          const office = String(c.attributes.office ?? '');
+          const birthday = c.birth_date ? nextBirthday(c.birth_date, today) : null;
+          keyOf.set(
+            c.id,
+            naturalKey(d.key, { contactId: c.id, office, loan, today, birthday, overdue: d.overdue }),
+          );
+        }
+      }
+      const used = opts.dedup
+        ? await usedKeys(tx, opts.dedup.rootId, [...keyOf.values()])
+        : new Set<string>();
       yield contacts.map((c): PreparedMessage => {
         const address = c.address;
         const none = {
@@ -174,6 +210,11 @@ export async function prepareMessages(
           encoding: null,
         };
         if (c.reason || !address) return { ...none, ...exclusionOf(c.reason ?? 'no_address', channel) };
+        const key = keyOf.get(c.id) ?? null;
+        if (opts.dedup && !key)
+          return { ...none, state: 'excluded', reason: `no_key: nothing to remind of (${opts.dedup.key})` };
+        if (key && used.has(key))
+          return { ...none, state: 'excluded', reason: `duplicate_run: an earlier run sent ${key}` };
         const own = data.get(c.id);
         const attached = perBatch.attachmentsOf(own?.objects ?? []);
         if (!attached.ok) return { ...none, state: 'excluded', reason: attached.reason };
@@ -185,7 +226,20 @@ export async function prepareMessages(
         });
         if (!out.ok) return { ...none, ...(id ? { id } : {}), state: 'excluded', reason: out.reason };
         const priced = pricer(channel, address, out.body);
+        let messenger: PreparedMessage['messenger'];
+        if (messengerRenderer && c.telegram_chat_id) {
+          const m = renderOne(messengerRenderer, { ...campaign, channel: 'messenger' }, scope, {
+            attachments: [],
+          });
+          if (m.ok) {
+            const p = pricer('messenger', c.telegram_chat_id, m.body);
+            messenger = { address: c.telegram_chat_id, body: m.body, ...p };
+          }
+        }
         return {
+          ...(messenger ? { messenger } : {}),
+          key,
+          zone: recipientZone(c.time_zone, c.phone, org.timeZone),
           ...(id ? { id } : {}),
           contactId: c.id,
           address,
@@ -202,4 +256,23 @@ export async function prepareMessages(
     }
   }
   return { ok: true, batches: batches() };
+}
+
+/** The birthday on or after `today` (`YYYY-MM-DD`) of someone born on `birth`; 29 February → 1 March. */
+function nextBirthday(birth: string, today: string): string {
+  const md = birth.slice(5);
+  const year = Number(today.slice(0, 4));
+  const thisYear = `${year}-${md}`;
+  return thisYear >= today ? thisYear : `${year + 1}-${md}`;
+}
+
+/** The keys among `keys` an earlier run of the recurring campaign `rootId` used. */
+async function usedKeys(tx: Queryable, rootId: number, keys: (string | null)[]): Promise<Set<string>> {
+  const wanted = keys.filter((k): k is string => k !== null);
+  if (wanted.length === 0) return new Set();
+  const { rows } = await tx.query<{ key: string }>(
+    'SELECT key FROM campaign_keys WHERE root_id = $1 AND key = ANY($2::text[])',
+    [rootId, wanted],
+  );
+  return new Set(rows.map((r) => r.key));
 }

@@ -13,6 +13,7 @@ import { backoffSeconds, DEFAULT_RETRY, type RetryPolicy, shouldRetry } from '..
 import type { Gateway, SendOutcome } from '../providers/provider.ts';
 import { completeFinishedCampaigns } from '../store/campaigns.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import { getOrg, type Org } from '../store/orgs.ts';
 import {
   applyStatusUpdates,
   type ClaimedMessage,
@@ -28,6 +29,7 @@ import {
 import { takeTokens } from '../store/rateLimits.ts';
 import { loadAttachments } from './attachments.ts';
 import { Breakers } from './breaker.ts';
+import { gate, hurryFallbacks } from './gate.ts';
 import type { GatewayPool } from './gatewayPool.ts';
 
 export interface WorkerOptions {
@@ -43,7 +45,12 @@ export interface WorkerOptions {
   lane: Lane;
   /** The process's circuit breakers (fail-over, SD-8); shared by its workers when given. */
   breakers?: Breakers;
+  /** The worker's clock for what is due and what the window allows; absent: the database's. */
+  clock?: () => Date;
 }
+
+/** How long a worker trusts an organisation's delivery settings before reading them again. */
+const ORG_TTL_MS = 30_000;
 
 export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'id'> = {
   batchSize: 500,
@@ -101,22 +108,52 @@ export class DispatchWorker {
     // PostgreSQL: the rows stay locked by one transaction from the claim to the outcome write
     // (store/queue.ts, lockDueForSend). PGlite is one connection, which a transaction held over a
     // send would block for everyone else: there the claim is a lease written to the rows.
+    const clock = o.clock?.() ?? null;
+    const now = () => clock ?? new Date();
     if (this.db.kind === 'postgres') {
       const { count, done } = await this.db.transaction(async (tx) => {
-        const claimed = await lockDueForSend(tx, o.batchSize, o.leaseSeconds, o.lane);
+        const claimed = await lockDueForSend(tx, o.batchSize, o.leaseSeconds, o.lane, clock);
         if (claimed.length === 0) return { count: 0, done: [] };
-        const results = await this.sendClaimed(tx, claimed);
-        return { count: claimed.length, done: await recordSendResultsIn(tx, 'locked', results) };
+        const passed = await gate(tx, claimed, now(), 'locked', await this.orgsOf(claimed));
+        const results = [...passed.results, ...(await this.sendClaimed(tx, passed.send))];
+        const done = await recordSendResultsIn(tx, 'locked', results, clock);
+        await hurryFallbacks(tx, refusedByMessenger(claimed, results), now());
+        return { count: claimed.length, done };
       });
       if (done.length) await completeFinishedCampaigns(this.db, done);
       return count;
     }
-    const claimed = await claimDue(this.db, 'queued', o.id, o.batchSize, o.leaseSeconds, o.lane);
+    const claimed = await claimDue(this.db, 'queued', o.id, o.batchSize, o.leaseSeconds, o.lane, clock);
     if (claimed.length === 0) return 0;
-    const done = await recordSendResults(this.db, o.id, await this.sendClaimed(this.db, claimed));
+    const orgs = await this.orgsOf(claimed);
+    const passed = await this.db.transaction((tx) => gate(tx, claimed, now(), 'leased', orgs));
+    const results = [...passed.results, ...(await this.sendClaimed(this.db, passed.send))];
+    const done = await recordSendResults(this.db, o.id, results, clock);
+    await hurryFallbacks(this.db, refusedByMessenger(claimed, results), now());
     if (done.length) await completeFinishedCampaigns(this.db, done);
     return claimed.length;
   }
+
+  private readonly orgs = new Map<number, { org: Promise<Org>; at: number }>();
+
+  /** The organisations of claimed messages. */
+  private async orgsOf(claimed: ClaimedMessage[]): Promise<Map<number, Org>> {
+    const ids = [...new Set(claimed.map((m) => m.orgId))];
+    return new Map(await Promise.all(ids.map(async (id) => [id, await this.orgOf(id)] as const)));
+  }
+
+  /** An organisation's delivery settings (the window, the caps), read at most every ORG_TTL_MS. */
+  private readonly orgOf = (orgId: number): Promise<Org> => {
+    const cached = this.orgs.get(orgId);
+    if (cached && Date.now() - cached.at < ORG_TTL_MS) return cached.org;
+    const org = getOrg(this.db, orgId).then((o) => {
+      if (!o) throw new Error(`organisation ${orgId} is gone`);
+      return o;
+    });
+    org.catch(() => this.orgs.delete(orgId));
+    this.orgs.set(orgId, { org, at: Date.now() });
+    return org;
+  };
 
   /**
    * Sends claimed messages through their gateways; the outcome of each, to be written. `q` reads
@@ -346,4 +383,12 @@ export class DispatchWorker {
     if (touched.length) await completeFinishedCampaigns(this.db, [...new Set(touched)]);
     return claimed.length;
   }
+}
+
+/** The messenger messages of a round that failed for good: their cascade SMS may go at once. */
+function refusedByMessenger(claimed: ClaimedMessage[], results: SendResultRow[]): number[] {
+  const messenger = new Set(claimed.filter((m) => m.channel === 'messenger').map((m) => m.id));
+  return results
+    .filter((r) => r.kind === 'final' && r.state !== 'excluded' && messenger.has(r.id))
+    .map((r) => r.id);
 }

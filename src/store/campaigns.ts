@@ -1,12 +1,25 @@
 /** Campaigns (SD-1). The counters are always read from the message rows, so they cannot drift. */
 import type { Audience, Category } from '../core/audience/audience.ts';
 import type { AttachmentSpec, CampaignTexts } from '../core/content.ts';
+import type { Automation, DedupKey } from '../core/schedule/automations.ts';
+import type { Mode, Recurrence, Schedule } from '../core/schedule/plan.ts';
 import type { CampaignState, Channel, MessageState } from '../core/states.ts';
 import type { EmptyPolicy } from '../core/templates/render.ts';
 import type { Db, Queryable } from './db.ts';
 import { releaseCampaigns } from './ledger.ts';
 
-export type { AttachmentSpec, Audience, CampaignTexts, Category, EmptyPolicy };
+export type {
+  AttachmentSpec,
+  Audience,
+  Automation,
+  CampaignTexts,
+  Category,
+  DedupKey,
+  EmptyPolicy,
+  Mode,
+  Recurrence,
+  Schedule,
+};
 
 export interface Campaign {
   id: number;
@@ -30,6 +43,24 @@ export interface Campaign {
   transliterate: boolean;
   /** What the campaign still holds of its reservation. */
   reservedKopecks: number;
+  /** standard (messenger first, then SMS, in the daytime), economy or urgent (CH-2..CH-4). */
+  mode: Mode;
+  /** Debt collection (230-FZ): its hours and caps apply to every message (SD-7). */
+  collection: boolean;
+  /** A one-off send later (SD-4); null to send at launch. */
+  schedule: Schedule | null;
+  /** A recurring campaign's rule (SD-4); each run is a campaign of its own with this as parent. */
+  recurrence: Recurrence | null;
+  /** The automation preset it was made from (SD-5), for display. */
+  automation: Automation | null;
+  /** The natural key that excludes duplicates across a recurring campaign's runs (SD-5). */
+  dedupKey: DedupKey | null;
+  /** When the scheduler launches it (state «scheduled»). */
+  nextRunAt: Date | null;
+  /** The recurring campaign this is a run of. */
+  parentId: number | null;
+  /** Why the scheduler put it back to draft instead of launching it. */
+  scheduleError: string | null;
   createdBy: string;
   createdAt: Date;
   launchedAt: Date | null;
@@ -52,6 +83,15 @@ interface Row {
   sender: string | null;
   transliterate: boolean;
   reserved_kopecks: number;
+  mode: Mode;
+  collection: boolean;
+  schedule: Schedule | null;
+  recurrence: Recurrence | null;
+  automation: Automation | null;
+  dedup_key: DedupKey | null;
+  next_run_at: Date | null;
+  parent_id: number | null;
+  schedule_error: string | null;
   created_by: string;
   created_at: Date;
   launched_at: Date | null;
@@ -80,6 +120,15 @@ const toCampaign = (r: Row): Campaign => ({
   sender: r.sender,
   transliterate: r.transliterate,
   reservedKopecks: r.reserved_kopecks,
+  mode: r.mode,
+  collection: r.collection,
+  schedule: r.schedule,
+  recurrence: r.recurrence,
+  automation: r.automation,
+  dedupKey: r.dedup_key,
+  nextRunAt: r.next_run_at,
+  parentId: r.parent_id,
+  scheduleError: r.schedule_error,
   createdBy: r.created_by,
   createdAt: r.created_at,
   launchedAt: r.launched_at,
@@ -99,19 +148,31 @@ export interface CampaignInput {
   category?: Category;
   sender?: string | null;
   transliterate?: boolean;
+  mode?: Mode;
+  collection?: boolean;
+  schedule?: Schedule | null;
+  recurrence?: Recurrence | null;
+  automation?: Automation | null;
+  dedupKey?: DedupKey | null;
 }
+
+const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
 export async function insertCampaign(
   db: Queryable,
   orgId: number,
   c: CampaignInput,
   createdBy: string,
+  /** Set for a run of a recurring campaign. */
+  parentId?: number,
 ): Promise<Campaign> {
   const { rows } = await db.query<Row>(
     `INSERT INTO campaigns (org_id, name, channel, text_template, subject, audience, created_by, sender, transliterate,
-                            category, texts, empty_policy, attachments)
+                            category, texts, empty_policy, attachments, mode, collection, schedule, recurrence,
+                            automation, dedup_key, parent_id)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, coalesce($12, '{"mode": "allow"}'::jsonb),
-             coalesce($13, '{"documentIds": [], "perRecipient": null}'::jsonb)) RETURNING *`,
+             coalesce($13, '{"documentIds": [], "perRecipient": null}'::jsonb), $14, $15, $16, $17, $18, $19, $20)
+     RETURNING *`,
     [
       orgId,
       c.name,
@@ -126,6 +187,13 @@ export async function insertCampaign(
       JSON.stringify(c.texts ?? {}),
       c.emptyPolicy ? JSON.stringify(c.emptyPolicy) : null,
       c.attachments ? JSON.stringify(c.attachments) : null,
+      c.mode ?? 'standard',
+      c.collection ?? false,
+      json(c.schedule),
+      json(c.recurrence),
+      json(c.automation),
+      c.dedupKey ?? null,
+      parentId ?? null,
     ],
   );
   return toCampaign(rows[0]!);
@@ -143,7 +211,11 @@ export async function updateDraftCampaign(
        subject = coalesce($5, subject), audience = coalesce($6, audience),
        sender = CASE WHEN $7 THEN $8 ELSE sender END, transliterate = coalesce($9, transliterate),
        category = coalesce($10, category), texts = coalesce($11, texts),
-       empty_policy = coalesce($12, empty_policy), attachments = coalesce($13, attachments)
+       empty_policy = coalesce($12, empty_policy), attachments = coalesce($13, attachments),
+       mode = coalesce($14, mode), collection = coalesce($15, collection),
+       schedule = CASE WHEN $16 THEN $17::jsonb ELSE schedule END,
+       recurrence = CASE WHEN $18 THEN $19::jsonb ELSE recurrence END,
+       dedup_key = CASE WHEN $20 THEN $21 ELSE dedup_key END
      WHERE org_id = $1 AND id = $2 AND state = 'draft' RETURNING *`,
     [
       orgId,
@@ -159,6 +231,14 @@ export async function updateDraftCampaign(
       c.texts ? JSON.stringify(c.texts) : null,
       c.emptyPolicy ? JSON.stringify(c.emptyPolicy) : null,
       c.attachments ? JSON.stringify(c.attachments) : null,
+      c.mode ?? null,
+      c.collection ?? null,
+      c.schedule !== undefined,
+      json(c.schedule),
+      c.recurrence !== undefined,
+      json(c.recurrence),
+      c.dedupKey !== undefined,
+      c.dedupKey ?? null,
     ],
   );
   if (rows[0]) return toCampaign(rows[0]);
@@ -256,7 +336,7 @@ export async function cancelCampaign(
   // worker's message rows could deadlock with that worker's charge, which locks the campaign.
   const { rows } = await db.query<{ state: CampaignState }>(
     `UPDATE campaigns SET state = 'cancelled', finished_at = now()
-     WHERE org_id = $1 AND id = $2 AND state IN ('draft', 'sending') RETURNING state`,
+     WHERE org_id = $1 AND id = $2 AND state IN ('draft', 'scheduled', 'sending') RETURNING state`,
     [orgId, id],
   );
   if (!rows[0]) return (await getCampaign(db, orgId, id)) ? 'finished' : 'not_found';

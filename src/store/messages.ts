@@ -102,6 +102,18 @@ export interface NewMessage {
   priceKopecks: number;
   /** An e-mail's HTML, headers and attachments (CT-4); absent for SMS and messenger. */
   content?: MessageContent | null;
+  /** When it is first due (issue 7); absent: at once. */
+  dueAt?: Date;
+  /** Why it is due then, in words (issue 7 item 8). */
+  dueReason?: string | null;
+  /** The recipient's time zone, for the window and the caps the worker checks before each send. */
+  zone?: string | null;
+  /** The organisation's daytime window holds it (not in urgent mode). */
+  windowed?: boolean;
+  /** Debt collection's hours and caps apply (SD-7). */
+  collection?: boolean;
+  /** The messenger message this SMS is the fallback of (the cascade, CH-2). */
+  cascadeOf?: number | null;
 }
 
 /**
@@ -125,13 +137,17 @@ export async function insertCampaignMessages(
   const ids = batch.some((m) => m.id !== undefined);
   const { rowCount } = await tx.query(
     `INSERT INTO messages (${ids ? 'id, ' : ''}org_id, campaign_id, channel, gateway_id, initiator, sender, contact_id, address, body, subject,
-                           state, reason, segments, price_kopecks, content, due_at, final_at)
+                           state, reason, segments, price_kopecks, content, due_at, final_at, due_reason, zone, windowed,
+                           collection, cascade_of)
      ${ids ? 'OVERRIDING SYSTEM VALUE' : ''}
      SELECT ${ids ? "coalesce(u.id, nextval(pg_get_serial_sequence('messages', 'id'))), " : ''}$1, $2, $3, $4, $5, $6, u.contact_id, u.address, u.body, u.subject, u.state, u.reason, u.segments, u.price,
-            u.content, CASE WHEN u.state = 'queued' THEN now() END, CASE WHEN u.state <> 'queued' THEN now() END
+            u.content, CASE WHEN u.state = 'queued' THEN coalesce(u.due_at, now()) END, CASE WHEN u.state <> 'queued' THEN now() END,
+            u.due_reason, u.zone, coalesce(u.windowed, false), coalesce(u.collection, false), u.cascade_of
      FROM unnest($7::bigint[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::bigint[],
-                 $15::jsonb[], $16::bigint[])
-          AS u(contact_id, address, body, subject, state, reason, segments, price, content, id)
+                 $15::jsonb[], $16::bigint[], $17::timestamptz[], $18::text[], $19::text[], $20::boolean[], $21::boolean[],
+                 $22::bigint[])
+          AS u(contact_id, address, body, subject, state, reason, segments, price, content, id, due_at, due_reason, zone,
+               windowed, collection, cascade_of)
      ON CONFLICT (campaign_id, contact_id, channel) WHERE campaign_id IS NOT NULL AND contact_id IS NOT NULL
      DO NOTHING`,
     [
@@ -151,6 +167,12 @@ export async function insertCampaignMessages(
       batch.map((m) => m.priceKopecks),
       batch.map((m) => (m.content ? JSON.stringify(m.content) : null)),
       batch.map((m) => m.id ?? null),
+      batch.map((m) => m.dueAt ?? null),
+      batch.map((m) => m.dueReason ?? null),
+      batch.map((m) => m.zone ?? null),
+      batch.map((m) => m.windowed ?? null),
+      batch.map((m) => m.collection ?? null),
+      batch.map((m) => m.cascadeOf ?? null),
     ],
   );
   return rowCount;

@@ -3,7 +3,21 @@ import crypto from 'node:crypto';
 import { CHANNELS } from '../core/states.ts';
 import type { Queryable } from './db.ts';
 
-export interface Org {
+/** When the organisation's messages may go (issue 7): migration 0013 has the defaults and limits. */
+export interface DeliverySettings {
+  /** The daytime window in each recipient's local time, `HH:MM`. */
+  windowStart: string;
+  windowEnd: string;
+  urgentPerMinute: number;
+  /** Economy mode's messages per day and gateway (a gateway may set its own). */
+  economyDailyCapacity: number;
+  messengerWaitSeconds: number;
+  economyMessengerWaitSeconds: number;
+  /** A general cap of messages per recipient and local day; null for none. */
+  dailyCapPerRecipient: number | null;
+}
+
+export interface Org extends DeliverySettings {
   id: number;
   name: string;
   timeZone: string;
@@ -15,6 +29,13 @@ interface OrgRow {
   name: string;
   time_zone: string;
   created_at: Date;
+  window_start: string;
+  window_end: string;
+  urgent_per_minute: number;
+  economy_daily_capacity: number;
+  messenger_wait_seconds: number;
+  economy_messenger_wait_seconds: number;
+  daily_cap_per_recipient: number | null;
 }
 
 const toOrg = (r: OrgRow): Org => ({
@@ -22,14 +43,58 @@ const toOrg = (r: OrgRow): Org => ({
   name: r.name,
   timeZone: r.time_zone,
   createdAt: r.created_at,
+  windowStart: r.window_start,
+  windowEnd: r.window_end,
+  urgentPerMinute: r.urgent_per_minute,
+  economyDailyCapacity: r.economy_daily_capacity,
+  messengerWaitSeconds: r.messenger_wait_seconds,
+  economyMessengerWaitSeconds: r.economy_messenger_wait_seconds,
+  dailyCapPerRecipient: r.daily_cap_per_recipient,
 });
 
+const SETTING_COLUMNS: Record<keyof DeliverySettings, string> = {
+  windowStart: 'window_start',
+  windowEnd: 'window_end',
+  urgentPerMinute: 'urgent_per_minute',
+  economyDailyCapacity: 'economy_daily_capacity',
+  messengerWaitSeconds: 'messenger_wait_seconds',
+  economyMessengerWaitSeconds: 'economy_messenger_wait_seconds',
+  dailyCapPerRecipient: 'daily_cap_per_recipient',
+};
+
+/** Changes some of the delivery settings (checked by the caller and by the table's constraints). */
+export async function updateDeliverySettings(
+  db: Queryable,
+  orgId: number,
+  change: Partial<DeliverySettings>,
+): Promise<Org | undefined> {
+  const keys = (Object.keys(change) as (keyof DeliverySettings)[]).filter((k) => change[k] !== undefined);
+  if (keys.length === 0) return getOrg(db, orgId);
+  const sets = keys.map((k, i) => `${SETTING_COLUMNS[k]} = $${i + 2}`).join(', ');
+  const { rows } = await db.query<OrgRow>(`UPDATE orgs SET ${sets} WHERE id = $1 RETURNING *`, [
+    orgId,
+    ...keys.map((k) => change[k]),
+  ]);
+  return rows[0] ? toOrg(rows[0]) : undefined;
+}
+
 /** Creates the organisation with a sandbox gateway per channel, so it can send at once (PR-1). */
+/**
+ * The daytime window a new organisation starts with: 10:00–23:00 (seed 000), or
+ * `VESTNIK_DEFAULT_WINDOW` (`HH:MM-HH:MM`) — the test suite sends around the clock with `00:00-24:00`.
+ */
+export function defaultWindow(env = process.env): { start: string; end: string } {
+  const m = /^(\d\d:\d\d)-(\d\d:\d\d)$/.exec(env.VESTNIK_DEFAULT_WINDOW ?? '');
+  return m ? { start: m[1]!, end: m[2]! } : { start: '10:00', end: '23:00' };
+}
+
 export async function createOrg(db: Queryable, name: string, timeZone = 'Europe/Moscow'): Promise<Org> {
+  const window = defaultWindow();
   // The secret that signs its public links (documents, unsubscribe): 256 bits from the CSPRNG.
   const { rows } = await db.query<OrgRow>(
-    'INSERT INTO orgs (name, time_zone, link_secret) VALUES ($1, $2, $3) RETURNING *',
-    [name, timeZone, crypto.randomBytes(32)],
+    `INSERT INTO orgs (name, time_zone, link_secret, window_start, window_end)
+     VALUES ($1, $2, $3, $4, $5) RETURNING *`,
+    [name, timeZone, crypto.randomBytes(32), window.start, window.end],
   );
   const org = toOrg(rows[0]!);
   await db.query('INSERT INTO balances (org_id) VALUES ($1)', [org.id]);

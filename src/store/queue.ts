@@ -26,6 +26,12 @@ export interface ClaimedMessage {
   state: 'queued' | 'submitted';
   providerMessageId: string | null;
   statusDeadline: Date | null;
+  /** What the gate checks before a send (issue 7): see NewMessage in messages.ts. */
+  contactId: number | null;
+  zone: string | null;
+  windowed: boolean;
+  collection: boolean;
+  cascadeOf: number | null;
 }
 
 interface ClaimRow {
@@ -43,6 +49,11 @@ interface ClaimRow {
   state: 'queued' | 'submitted';
   provider_message_id: string | null;
   status_deadline: Date | null;
+  contact_id: number | null;
+  zone: string | null;
+  windowed: boolean;
+  collection: boolean;
+  cascade_of: number | null;
 }
 
 const toClaimed = (r: ClaimRow): ClaimedMessage => ({
@@ -60,7 +71,15 @@ const toClaimed = (r: ClaimRow): ClaimedMessage => ({
   state: r.state,
   providerMessageId: r.provider_message_id,
   statusDeadline: r.status_deadline,
+  contactId: r.contact_id,
+  zone: r.zone,
+  windowed: r.windowed,
+  collection: r.collection,
+  cascadeOf: r.cascade_of,
 });
+
+/** The gate's columns, for the locking claim (the leasing claim names them as `m.…`). */
+const CLAIM_COLUMNS = 'contact_id, zone, windowed, collection, cascade_of';
 
 /**
  * The claim must walk the due index in its order and stop at `limit`. Right after a launch the
@@ -90,10 +109,12 @@ export async function claimDue(
   limit: number,
   leaseSeconds: number,
   lane: Lane = 'all',
+  /** The worker's clock when it is not the database's (tests control it). */
+  now: Date | null = null,
 ): Promise<ClaimedMessage[]> {
   return db.transaction(async (tx) => {
     await tx.query(CLAIM_PLAN);
-    return claimDueIn(tx, state, workerId, limit, leaseSeconds, lane);
+    return claimDueIn(tx, state, workerId, limit, leaseSeconds, lane, now);
   });
 }
 
@@ -104,18 +125,19 @@ async function claimDueIn(
   limit: number,
   leaseSeconds: number,
   lane: Lane,
+  now: Date | null,
 ): Promise<ClaimedMessage[]> {
   const { rows } = await db.query<ClaimRow>(
     `WITH due AS (
        SELECT id FROM messages
-       WHERE state = $1 AND due_at <= now() AND gateway_id IS NOT NULL AND priority BETWEEN $5 AND $6
+       WHERE state = $1 AND due_at <= coalesce($7::timestamptz, now()) AND gateway_id IS NOT NULL AND priority BETWEEN $5 AND $6
        ORDER BY priority, due_at LIMIT $3 FOR UPDATE SKIP LOCKED)
-     UPDATE messages m SET lease_owner = $2, due_at = now() + make_interval(secs => $4),
+     UPDATE messages m SET lease_owner = $2, due_at = coalesce($7::timestamptz, now()) + make_interval(secs => $4),
        attempts = m.attempts + CASE WHEN $1 = 'queued' THEN 1 ELSE 0 END
      FROM due WHERE m.id = due.id
      RETURNING m.id, m.org_id, m.campaign_id, m.gateway_id, m.channel, m.address, m.subject, m.body, m.content, m.sender, m.attempts,
-               m.state, m.provider_message_id, m.status_deadline`,
-    [state, workerId, limit, leaseSeconds, ...PRIORITIES[lane]],
+               m.state, m.provider_message_id, m.status_deadline, m.contact_id, m.zone, m.windowed, m.collection, m.cascade_of`,
+    [state, workerId, limit, leaseSeconds, ...PRIORITIES[lane], now],
   );
   return rows.map(toClaimed);
 }
@@ -133,16 +155,17 @@ export async function lockDueForSend(
   limit: number,
   leaseSeconds: number,
   lane: Lane = 'all',
+  now: Date | null = null,
 ): Promise<ClaimedMessage[]> {
   await tx.query(CLAIM_PLAN);
   await tx.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.round(leaseSeconds * 1000)}`);
   const { rows } = await tx.query<ClaimRow>(
     `SELECT id, org_id, campaign_id, gateway_id, channel, address, subject, body, content, sender, attempts + 1 AS attempts,
-            state, provider_message_id, status_deadline
+            state, provider_message_id, status_deadline, ${CLAIM_COLUMNS}
      FROM messages
-     WHERE state = 'queued' AND due_at <= now() AND gateway_id IS NOT NULL AND priority BETWEEN $2 AND $3
+     WHERE state = 'queued' AND due_at <= coalesce($4::timestamptz, now()) AND gateway_id IS NOT NULL AND priority BETWEEN $2 AND $3
      ORDER BY priority, due_at LIMIT $1 FOR UPDATE SKIP LOCKED`,
-    [limit, ...PRIORITIES[lane]],
+    [limit, ...PRIORITIES[lane], now],
   );
   return rows.map(toClaimed);
 }
@@ -180,9 +203,10 @@ export async function recordSendResults(
   db: Db,
   workerId: string,
   results: SendResultRow[],
+  now: Date | null = null,
 ): Promise<number[]> {
   if (results.length === 0) return [];
-  return db.transaction((tx) => recordSendResultsIn(tx, { leasedTo: workerId }, results));
+  return db.transaction((tx) => recordSendResultsIn(tx, { leasedTo: workerId }, results, now));
 }
 
 /**
@@ -193,6 +217,8 @@ export async function recordSendResultsIn(
   tx: Queryable,
   claim: { leasedTo: string } | 'locked',
   results: SendResultRow[],
+  /** The worker's clock when it is not the database's (tests control it). */
+  now: Date | null = null,
 ): Promise<number[]> {
   if (results.length === 0) return [];
   const col = <T>(f: (r: SendResultRow) => T) => results.map(f);
@@ -216,14 +242,15 @@ export async function recordSendResultsIn(
          reason = u.reason,
          cost_kopecks = CASE WHEN u.state = 'submitted' THEN coalesce(u.cost, m.price_kopecks) END,
          attempts = m.attempts + CASE WHEN $11 THEN 1 ELSE 0 END - CASE WHEN u.uncount THEN 1 ELSE 0 END,
-         submitted_at = CASE WHEN u.state = 'submitted' THEN now() ELSE m.submitted_at END,
-         status_deadline = CASE WHEN u.state = 'submitted' THEN now() + make_interval(secs => u.deadline) END,
+         submitted_at = CASE WHEN u.state = 'submitted' THEN coalesce($13::timestamptz, now()) ELSE m.submitted_at END,
+         status_deadline = CASE WHEN u.state = 'submitted' THEN coalesce($13::timestamptz, now()) + make_interval(secs => u.deadline) END,
          -- A retry of a paused campaign's message is parked until the campaign resumes.
          due_at = CASE
            WHEN u.state = 'queued' AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = m.campaign_id AND c.state = 'paused')
              THEN NULL
-           WHEN u.state IN ('queued', 'submitted') THEN now() + make_interval(secs => u.delay) END,
-         final_at = CASE WHEN u.state IN ('queued', 'submitted') THEN NULL ELSE now() END,
+           WHEN u.state IN ('queued', 'submitted') THEN coalesce($13::timestamptz, now()) + make_interval(secs => u.delay) END,
+         final_at = CASE WHEN u.state IN ('queued', 'submitted') THEN NULL ELSE coalesce($13::timestamptz, now()) END,
+         due_reason = CASE WHEN u.state = 'queued' THEN u.reason ELSE m.due_reason END,
          lease_owner = NULL
        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::float8[],
                    $9::float8[], $10::boolean[], $12::bigint[])
@@ -245,6 +272,7 @@ export async function recordSendResultsIn(
         col((r) => r.kind === 'retry' && !r.countAttempt),
         locked,
         col((r) => (r.kind === 'submitted' ? (r.gatewayId ?? null) : null)),
+        now,
       ],
     );
     const accepted = rows.filter((r) => r.state === 'submitted');
