@@ -88,9 +88,14 @@ export class SmppBind {
         };
         session.destroy();
       });
+      // A socket error closes the session anyway; a PDU the library cannot parse leaves it stuck
+      // (it stops reading), so every error ends the session and a new bind follows.
       session.on('error', (err: Error) => {
         if (this.state === 'connecting')
           this.lastError = { raw: 'CONNECT_FAILED', reason: `${s.host}:${s.port}: ${err.message}` };
+        else
+          this.lastError = { raw: 'CONNECTION_LOST', reason: `the SMPP connection failed: ${err.message}` };
+        session.destroy();
       });
       session.on('close', () => {
         clearTimeout(timer);
@@ -126,6 +131,8 @@ export class SmppBind {
   private onBound(session: Session): void {
     this.state = 'bound';
     this.failures = 0;
+    // What a later drop reports, unless an error or a silent SMSC says more.
+    this.lastError = { raw: 'CONNECTION_LOST', reason: 'the SMPP connection dropped' };
     session.on('deliver_sm', (pdu: Pdu) => this.delivered(session, pdu));
     session.on('enquire_link', (pdu: Pdu) => session.send(pdu.response()));
     session.on('unbind', (pdu: Pdu) => {
@@ -151,8 +158,6 @@ export class SmppBind {
   private dropped(session: Session): void {
     if (this.session !== session) return;
     this.session = null;
-    if (this.state === 'bound')
-      this.lastError = { raw: 'CONNECTION_LOST', reason: 'the SMPP connection dropped' };
     for (const settle of [...this.pending])
       settle(retryable(this.lastError.raw, `${this.lastError.reason}; the SMSC may have taken it`));
     for (const w of this.waiters.splice(0)) w();
@@ -164,23 +169,38 @@ export class SmppBind {
     });
   }
 
-  /** Submits one part when the window and any throttling pause allow. */
-  async submit(fields: Record<string, unknown>): Promise<PartResult> {
-    while (this.inUse >= this.limit && this.state === 'bound')
-      await new Promise<void>((r) => this.waiters.push(r));
-    const session = this.session;
-    if (this.state !== 'bound' || !session) return retryable(this.lastError.raw, this.lastError.reason);
+  /** Why a part cannot go now: no bind, or a throttling pause; null when it can. */
+  private refusal(): PartResult | null {
+    if (this.state !== 'bound' || !this.session) return retryable(this.lastError.raw, this.lastError.reason);
     const wait = this.pausedUntil - Date.now();
-    if (wait > 0)
-      return {
-        ok: false,
-        outcome: {
-          kind: 'rate_limited',
-          rawStatus: 'THROTTLED',
-          reason: 'the SMSC asked to slow down',
-          retryAfterMs: wait,
-        },
-      };
+    if (wait <= 0) return null;
+    return {
+      ok: false,
+      outcome: {
+        kind: 'rate_limited',
+        rawStatus: 'THROTTLED',
+        reason: 'the SMSC asked to slow down',
+        retryAfterMs: wait,
+      },
+    };
+  }
+
+  /**
+   * Submits one part when the window and any throttling pause allow. A part refused while others
+   * wait for the window wakes the next one, which is refused too: none is left waiting for a slot
+   * that no answer will free.
+   */
+  async submit(fields: Record<string, unknown>): Promise<PartResult> {
+    for (;;) {
+      const refused = this.refusal();
+      if (refused) {
+        this.waiters.shift()?.();
+        return refused;
+      }
+      if (this.inUse < this.limit) break;
+      await new Promise<void>((r) => this.waiters.push(r));
+    }
+    const session = this.session!;
     this.inUse++;
     const result = await new Promise<PartResult>((resolve) => {
       const settle = (r: PartResult) => {

@@ -195,6 +195,27 @@ test('throttling: rate_limited, the bind pauses new submits, then sends again', 
   assert.deepEqual(ok, { id: 10, kind: 'accepted', providerId: '3', rawStatus: 'ESME_ROK' });
 });
 
+test('throttled while others wait for the window: every waiting message comes back, none hangs', async () => {
+  const { smsc, gw } = await setup({ window: 2 });
+  smsc.next = () => 'hold';
+  const sending = gw.send([1, 2, 3, 4, 5].map((i) => sms(60 + i, `w${i}`)));
+  await until('a full window', () => smsc.held.length === 2);
+  smsc.release({ command_status: 0x58 });
+  smsc.release({ message_id: '77' });
+  const outcomes = await sending;
+  assert.deepEqual(
+    outcomes.map((o) => [o.kind, raw(o) ?? (o.kind === 'accepted' && o.providerId)]),
+    [
+      ['rate_limited', 'ESME_RTHROTTLED'],
+      ['accepted', '77'],
+      ['rate_limited', 'THROTTLED'],
+      ['rate_limited', 'THROTTLED'],
+      ['rate_limited', 'THROTTLED'],
+    ],
+  );
+  assert.equal(smsc.submits.length, 2, 'nothing more reached the SMSC during the pause');
+});
+
 test('command_status: a bad address is permanent, a system error retryable, raw code kept', async () => {
   const { smsc, gw } = await setup();
   smsc.next = (_p, n) => ({ status: n === 1 ? 0x0b : 0x08 });
