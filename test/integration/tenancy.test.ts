@@ -124,6 +124,7 @@ test('organisation B sees and changes nothing of organisation A on any documente
     keys: key.body.key.id,
     users: user.body.id,
     callbacks: gateways.body.items[0].id,
+    gateways: gateways.body.items[0].id,
     tariffs: tariff.body.id,
     senders: sender.body.id,
     lists: list.body.id,
