@@ -20,6 +20,8 @@ export class FakeSmsc {
   password = 'secret';
   next: (pdu: Pdu, n: number) => Answer = (_pdu, n) => ({ id: (1000 + n).toString(16).toUpperCase() });
   maxUnanswered = 0;
+  /** False: an SMSC that went silent (its enquire_link answers stop). */
+  answerEnquire = true;
 
   private accept(session: Session): void {
     session.on('error', () => {});
@@ -31,7 +33,7 @@ export class FakeSmsc {
     });
     session.on('enquire_link', (pdu: Pdu) => {
       this.enquires.push(Date.now());
-      session.send(pdu.response());
+      if (this.answerEnquire) session.send(pdu.response());
     });
     session.on('unbind', (pdu: Pdu) => session.send(pdu.response()));
     session.on('submit_sm', (pdu: Pdu) => {
@@ -57,6 +59,13 @@ export class FakeSmsc {
     const session = this.sessions.at(-1);
     assert.ok(session, 'no bound session to deliver on');
     return new Promise((resolve) => session.deliver_sm(fields, (resp) => resolve(resp.command_status)));
+  }
+
+  /** The SMSC ends the newest bind itself; resolves with the gateway's unbind_resp status. */
+  unbind(): Promise<number> {
+    const session = this.sessions.at(-1);
+    assert.ok(session, 'no bound session to unbind');
+    return new Promise((resolve) => session.unbind({}, (resp) => resolve(resp.command_status)));
   }
 
   /** Answers the oldest held submit_sm now. */

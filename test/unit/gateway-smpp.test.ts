@@ -253,6 +253,35 @@ test('enquire_link keeps the bind alive', async () => {
   assert.equal(smsc.binds.length, 1);
 });
 
+test('an SMSC that stops answering enquire_link: the bind is dropped and made again', async () => {
+  const { smsc, gw } = await setup({ enquireSeconds: 0.05, responseSeconds: 0.2 });
+  await gw.send([sms(21, 'x')]);
+  smsc.answerEnquire = false;
+  await until('a second bind', () => smsc.binds.length === 2 && smsc.sessions.length === 1);
+  smsc.answerEnquire = true;
+  const [out] = await gw.send([sms(22, 'y')]);
+  assert.equal(out?.kind, 'accepted');
+});
+
+test('an unbind from the SMSC is answered, and the gateway binds again', async () => {
+  const { smsc, gw } = await setup();
+  await gw.send([sms(23, 'x')]);
+  assert.equal(await smsc.unbind(), 0);
+  await until('a second bind', () => smsc.binds.length === 2 && smsc.sessions.length === 1);
+  const [out] = await gw.send([sms(24, 'y')]);
+  assert.equal(out?.kind, 'accepted');
+});
+
+test('a long text whose second part is refused: that outcome, naming the part; the rest not sent', async () => {
+  const { smsc, gw } = await setup();
+  smsc.next = (_p, n) => (n === 2 ? { status: 0x0b } : { id: String(n) });
+  const [out] = await gw.send([sms(25, 'z'.repeat(400))]);
+  assert.equal(out?.kind, 'permanent');
+  assert.equal(raw(out), 'ESME_RINVDSTADR');
+  assert.match(reason(out), /\(part 2 of 3\)$/);
+  assert.equal(smsc.submits.length, 2);
+});
+
 test('receipts: hex, decimal and padded ids match the submit id; states and raw codes', async () => {
   const { smsc, gw } = await setup();
   const got: StatusReport[] = [];
