@@ -3,6 +3,8 @@ import { type TSchema, type TUnsafe, Type } from 'typebox';
 import { AudienceSchema, CategorySchema } from '../core/audience/audience.ts';
 import { FILTER_OBJECT_KINDS } from '../core/audience/filter.ts';
 import { ROLES } from '../core/roles.ts';
+import { AUTOMATION_KINDS, DEDUP_KEYS } from '../core/schedule/automations.ts';
+import { MODES } from '../core/schedule/plan.ts';
 import { CAMPAIGN_STATES, CHANNELS, MESSAGE_STATES } from '../core/states.ts';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -133,6 +135,67 @@ export const Attachments = Type.Object(
   { additionalProperties: false },
 );
 
+const HHMM = { pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'a local time of day, HH:MM' };
+
+export const ModeSchema = StringEnum(
+  MODES,
+  'standard: messenger first, SMS after the wait, in the daytime window; economy: a daily capacity, slower, cheaper; urgent: SMS at once at a fixed rate, no window',
+);
+
+export const Schedule = Type.Union(
+  [
+    Type.Object({ at: Type.String({ format: 'date-time' }) }, { additionalProperties: false }),
+    Type.Object(
+      {
+        date: Type.String({ format: 'date' }),
+        localTime: Type.String({ ...HHMM, description: "at this time in each recipient's own zone" }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'send once, at an instant or at a local time in each recipient’s zone' },
+);
+
+export const Recurrence = Type.Union(
+  [
+    Type.Object(
+      { cron: Type.String({ maxLength: 100, description: "cron, in the organisation's zone" }) },
+      { additionalProperties: false },
+    ),
+    Type.Object({ every: Type.Literal('day'), at: Type.String(HHMM) }, { additionalProperties: false }),
+    Type.Object(
+      {
+        every: Type.Literal('week'),
+        at: Type.String(HHMM),
+        weekday: Type.Integer({ minimum: 1, maximum: 7 }),
+      },
+      { additionalProperties: false },
+    ),
+    Type.Object(
+      {
+        every: Type.Literal('month'),
+        at: Type.String(HHMM),
+        day: Type.Integer({ minimum: -1, maximum: 28, description: '1–28, or -1 for the last day' }),
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  { description: 'a recurring campaign: each run resolves its audience anew and has its own report' },
+);
+
+export const AutomationSchema = Type.Object(
+  {
+    kind: StringEnum(AUTOMATION_KINDS),
+    days: Type.Optional(Type.Integer({ minimum: 0, maximum: 366 })),
+  },
+  { additionalProperties: false },
+);
+
+export const DedupKeySchema = StringEnum(
+  DEDUP_KEYS,
+  'what a later run may not repeat: once per contact, loan, payment (office + loan + payment) or birthday',
+);
+
 export const Campaign = Type.Object(
   {
     id: Id,
@@ -151,6 +214,15 @@ export const Campaign = Type.Object(
       description: 'Cyrillic sent as Latin (GSM-7: 160/153 characters per segment)',
     }),
     reservedKopecks: Type.Integer({ description: 'what the campaign still holds of its reservation' }),
+    mode: ModeSchema,
+    collection: Type.Boolean({ description: 'debt collection: 230-FZ hours and caps apply' }),
+    schedule: Nullable(Schedule),
+    recurrence: Nullable(Recurrence),
+    automation: Nullable(AutomationSchema),
+    dedupKey: Nullable(DedupKeySchema),
+    nextRunAt: Nullable(DateTime),
+    parentId: Nullable(Id),
+    scheduleError: Nullable(Type.String({ description: 'why the scheduler put it back to draft' })),
     createdBy: Type.String(),
     createdAt: DateTime,
     launchedAt: Nullable(DateTime),

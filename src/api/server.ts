@@ -31,6 +31,7 @@ import { listRoutes } from './routes/lists.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { systemRoutes } from './routes/system.ts';
 import { templateRoutes } from './routes/templates.ts';
+import { timingRoutes } from './routes/timing.ts';
 import { userRoutes } from './routes/users.ts';
 import { ErrorBody } from './schemas.ts';
 
@@ -166,6 +167,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   await app.register(templateRoutes(deps));
   await app.register(importRoutes(deps));
   await app.register(documentRoutes(deps));
+  await app.register(timingRoutes(deps));
   await app.register(publicLinkRoutes(deps));
   if (deps.localToken) await app.register(internalRoutes(deps));
   if (deps.localToken) await app.register(internalFileRoutes(deps));

@@ -160,6 +160,7 @@ export async function prepareMessages(
     channel,
     category: campaign.category,
     campaignId: campaign.id,
+    now,
   });
   if (!built.ok) {
     const message = built.problems.map((p) => `${p.field}: ${p.message}`).join('; ');

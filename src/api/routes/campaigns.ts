@@ -1,10 +1,11 @@
 /** Campaigns: create, edit while a draft, launch, cancel, and read their messages (SD-1, RP-1). */
 
 import type { FastifyPluginAsync } from 'fastify';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { CategorySchema } from '../../core/audience/audience.ts';
 import type { AttachmentSpec } from '../../core/content.ts';
 import type { FieldProblem } from '../../core/result.ts';
+import { checkRecurrence } from '../../core/schedule/plan.ts';
 import type { Channel } from '../../core/states.ts';
 import { launchCampaign } from '../../dispatch/launch.ts';
 import { checkAudience } from '../../services/audience.ts';
@@ -20,6 +21,7 @@ import {
 } from '../../store/campaigns.ts';
 import type { Db } from '../../store/db.ts';
 import { listCampaignMessages } from '../../store/messages.ts';
+import { getOrg } from '../../store/orgs.ts';
 import { who } from '../auth.ts';
 import { ApiError, invalid, notFound } from '../errors.ts';
 import {
@@ -28,14 +30,19 @@ import {
   Campaign,
   CampaignTexts,
   ChannelSchema,
+  DateTime,
+  DedupKeySchema,
   EmptyPolicy,
   errorResponses,
   Id,
   IdParams,
   Message,
   MessageStateSchema,
+  ModeSchema,
   Nullable,
   Page,
+  Recurrence,
+  Schedule,
 } from '../schemas.ts';
 import type { App, ServerDeps } from '../server.ts';
 
@@ -62,9 +69,40 @@ const CampaignBody = Type.Object(
     transliterate: Type.Optional(
       Type.Boolean({ description: 'send Cyrillic as Latin letters (cheaper: GSM-7)' }),
     ),
+    mode: Type.Optional(ModeSchema),
+    collection: Type.Optional(Type.Boolean({ description: 'debt collection: 230-FZ hours and caps apply' })),
+    schedule: Type.Optional(Nullable(Schedule)),
+    recurrence: Type.Optional(Nullable(Recurrence)),
+    dedupKey: Type.Optional(Nullable(DedupKeySchema)),
   },
   { additionalProperties: false },
 );
+
+/** A mode that cannot work with the channel, a schedule with a recurrence, a broken rule. */
+function timingProblems(
+  channel: Channel,
+  body: Partial<Static<typeof CampaignBody>>,
+  zone: string,
+): FieldProblem[] {
+  const problems: FieldProblem[] = [];
+  if (body.mode === 'urgent' && channel !== 'sms')
+    problems.push({
+      field: 'mode',
+      value: body.mode,
+      message: 'urgent mode sends SMS: the channel must be sms',
+    });
+  if (body.schedule && body.recurrence)
+    problems.push({
+      field: 'schedule',
+      value: body.schedule,
+      message: 'give a schedule or a recurrence, not both',
+    });
+  if (body.recurrence) {
+    const p = checkRecurrence(body.recurrence, zone);
+    if (p) problems.push({ field: 'recurrence', value: body.recurrence, message: p });
+  }
+  return problems;
+}
 
 const Counts = Type.Record(Type.String(), Type.Integer(), { description: 'messages by state' });
 const CampaignWithCounts = Type.Intersect([Campaign, Type.Object({ counts: Counts })]);
@@ -135,7 +173,12 @@ export const campaignRoutes =
       async (req, reply) => {
         const p = who(req);
         const texts = content(req.body.channel, req.body);
-        const problems = [...texts.problems, ...(await audienceProblems(db, p.orgId, req.body.audience))];
+        const zone = (await getOrg(db, p.orgId))!.timeZone;
+        const problems = [
+          ...texts.problems,
+          ...timingProblems(req.body.channel, req.body, zone),
+          ...(await audienceProblems(db, p.orgId, req.body.audience)),
+        ];
         if (problems.length || !texts.value) throw invalid(problems);
         return reply
           .status(201)
@@ -185,8 +228,10 @@ export const campaignRoutes =
           req.body.texts !== undefined ||
           req.body.attachments !== undefined;
         const texts = edited ? content(existing.channel, mergeContent(existing, req.body)) : null;
+        const zone = (await getOrg(db, orgId))!.timeZone;
         const problems = [
           ...(texts?.problems ?? []),
+          ...timingProblems(existing.channel, { mode: existing.mode, ...req.body }, zone),
           ...(await audienceProblems(db, orgId, req.body.audience)),
         ];
         if (problems.length) throw invalid(problems);
@@ -212,6 +257,19 @@ export const campaignRoutes =
               excluded: Type.Integer(),
               costKopecks: Type.Integer({ description: 'reserved on the balance' }),
               completed: Type.Boolean(),
+              plan: Type.Optional(
+                Type.Array(
+                  Type.Object({ date: Type.String(), count: Type.Integer(), from: DateTime, to: DateTime }),
+                  { description: 'economy mode: how many go each day' },
+                ),
+              ),
+              scheduledFor: Type.Optional(
+                Type.Unsafe<Date>({
+                  type: 'string',
+                  format: 'date-time',
+                  description: 'armed, not sent: when it runs',
+                }),
+              ),
             }),
             ...errorResponses,
             402: errorResponses[400],
@@ -234,7 +292,14 @@ export const campaignRoutes =
           throw new ApiError(status, r.code, r.message, r.details);
         }
         deps.dispatcher?.wake();
-        return { queued: r.queued, excluded: r.excluded, costKopecks: r.costKopecks, completed: r.completed };
+        return {
+          queued: r.queued,
+          excluded: r.excluded,
+          costKopecks: r.costKopecks,
+          completed: r.completed,
+          ...(r.plan ? { plan: r.plan } : {}),
+          ...(r.scheduledFor ? { scheduledFor: r.scheduledFor } : {}),
+        };
       },
     );
 
