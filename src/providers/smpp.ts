@@ -62,9 +62,10 @@ async function sendOne(bind: SmppBind, m: OutgoingMessage): Promise<SendOutcome>
       const where = parts.length > 1 ? ` (part ${i + 1} of ${parts.length})` : '';
       return { id: m.id, ...r.outcome, reason: r.outcome.reason + where };
     }
+    // Known as a later part at once: its receipt may come before the message's last part is sent.
+    if (ids.length > 0) bind.rememberPart(r.id, ids[0]!);
     ids.push(r.id);
   }
-  if (ids.length > 1) bind.rememberParts(ids);
   return { id: m.id, kind: 'accepted', providerId: ids[0]!, rawStatus: 'ESME_ROK' };
 }
 

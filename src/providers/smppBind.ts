@@ -257,12 +257,9 @@ export class SmppBind {
     return this.reference;
   }
 
-  rememberParts(ids: string[]): void {
-    for (const id of ids.slice(1)) this.partOf.set(id, ids[0]!);
-    for (const key of this.partOf.keys()) {
-      if (this.partOf.size <= PARTS_REMEMBERED) break;
-      this.partOf.delete(key);
-    }
+  rememberPart(id: string, first: string): void {
+    this.partOf.set(id, first);
+    if (this.partOf.size > PARTS_REMEMBERED) this.partOf.delete(this.partOf.keys().next().value!);
   }
 
   /** A deliver_sm: a receipt is queued for the listener; anything else (a reply) is acknowledged. */

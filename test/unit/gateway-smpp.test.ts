@@ -333,6 +333,22 @@ test('receipts: not acknowledged until written; a later part of a long message d
   assert.deepEqual(got, [{ providerId: '501', state: 'delivered', rawStatus: 'DELIVRD err:000' }]);
 });
 
+test("a later part's receipt before the message's last part is answered: not the message's", async () => {
+  const { smsc, gw } = await setup();
+  const got: StatusReport[] = [];
+  gw.onReports!(async (reports) => {
+    got.push(...reports);
+  });
+  smsc.next = (_p, n) => (n === 3 ? 'hold' : { id: String(700 + n) });
+  const sending = gw.send([sms(41, 'y'.repeat(400))]);
+  await until('the third part', () => smsc.held.length === 1);
+  assert.equal(await smsc.deliver({ esm_class: 4, short_message: 'id:702 stat:UNDELIV err:001' }), 0);
+  smsc.release({ message_id: '703' });
+  const [out] = await sending;
+  assert.equal(out?.kind === 'accepted' && out.providerId, '701');
+  assert.deepEqual(got, []);
+});
+
 test('a listener binds at once: receipts for messages sent before a restart arrive without a send', async () => {
   const { smsc, gw } = await setup();
   const got: StatusReport[] = [];
