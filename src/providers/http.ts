@@ -80,13 +80,20 @@ export class HttpClient {
 }
 
 /** Why a request failed, in words an operator can act on (the URL without its query: no secrets). */
-export function describeFailure(err: unknown, url: string): { rawStatus: string; reason: string } {
+export function describeFailure(
+  err: unknown,
+  url: string,
+  /** A send: a timeout then means the message may have gone. */
+  sending = true,
+): { rawStatus: string; reason: string } {
   const where = url.split('?')[0];
   const e = err as NodeJS.ErrnoException;
   if (e instanceof HttpTimeoutError)
     return {
       rawStatus: 'TIMEOUT',
-      reason: `${where}: ${e.message}; the provider may have accepted the message, it will be sent again`,
+      reason: sending
+        ? `${where}: ${e.message}; the provider may have accepted the message, it will be sent again`
+        : `${where}: ${e.message}`,
     };
   const code = e?.code ?? 'NETWORK';
   const what =
@@ -203,6 +210,6 @@ export async function explained<T>(url: string, request: Promise<T>): Promise<T>
   try {
     return await request;
   } catch (err) {
-    throw new Error(describeFailure(err, url).reason);
+    throw new Error(describeFailure(err, url, false).reason);
   }
 }

@@ -159,7 +159,7 @@ export function createKannelGateway(ctx: GatewayContext): KannelGateway {
       try {
         answer = await client.request({ method: 'GET', url: `${endpoint}?${q}`, timeoutMs: s.timeoutMs });
       } catch (err) {
-        throw new Error(describeFailure(err, endpoint).reason);
+        throw new Error(describeFailure(err, endpoint, false).reason);
       }
       if (answer.status === 403 || /authori[sz]ation failed/i.test(answer.text))
         throw new Error(`${endpoint}: Kannel refused username/password: ${excerpt(answer.text)}`);

@@ -10,6 +10,8 @@ import { bufferIO } from '../../src/cli/io.ts';
 import { runProgram } from '../../src/cli/program.ts';
 import { startDispatcher } from '../../src/dispatch/dispatcher.ts';
 import { createApiKey } from '../../src/services/accounts.ts';
+import { countMessagesByState, getCampaign } from '../../src/store/campaigns.ts';
+import { insertContact } from '../../src/store/contacts.ts';
 import { findGateway, listGateways } from '../../src/store/gateways.ts';
 import { createTestApi } from '../helpers/api.ts';
 import { waitFor } from '../helpers/db.ts';
@@ -44,9 +46,24 @@ const aero: FakeProvider = await startFakeProvider((r: Recorded): Reply => {
   };
 });
 const kannel: FakeProvider = await startFakeProvider({ status: 202, body: '0: Accepted for delivery' });
+/** SMSC: accepts every send under the id it was given; reports every asked message delivered. */
+const smsc: FakeProvider = await startFakeProvider((r: Recorded): Reply => {
+  if (r.form.get('login') !== 'garden' || r.form.get('psw') !== 'pw-2')
+    return { status: 200, body: '{"error":"authorise error","error_code":2}' };
+  if (r.path === '/sys/balance.php') return { status: 200, body: '{"balance":"512.00"}' };
+  if (r.path === '/sys/send.php')
+    return { status: 200, body: JSON.stringify({ id: Number(r.form.get('id')), cnt: 1, cost: '1.65' }) };
+  const ids = r.form.get('id')!.split(',').filter(Boolean);
+  const phones = r.form.get('phone')!.split(',').filter(Boolean);
+  return {
+    status: 200,
+    body: JSON.stringify(ids.map((id, k) => ({ id: Number(id), phone: phones[k], status: 1, err: 0 }))),
+  };
+});
 after(async () => {
   await aero.close();
   await kannel.close();
+  await smsc.close();
 });
 
 async function newOrg(name: string) {
@@ -322,4 +339,82 @@ test('the command line: gateway add, list, set and test', async () => {
   assert.match(dead.err, /http:\/\/127\.0\.0\.1:1\/sys\/balance\.php: connection refused/);
   const missing = await run('gateway', 'test', 'nope');
   assert.match(missing.err, /no gateway nope/);
+});
+
+test('the command line: a campaign through SMSC.ru, from gateway add to completed', async () => {
+  const org = await api.addOrg('СНТ «Рассылка»');
+  for (let i = 0; i < 3; i++)
+    assert.equal(
+      typeof (await insertContact(api.db, org.id, { firstName: `Член${i}`, phone: `+7912555000${i}` })),
+      'object',
+    );
+  const run = async (...argv: string[]) => {
+    const io = bufferIO();
+    const code = await runProgram({ config: api.config, io, serverDb: api.db }, [
+      ...argv,
+      '--org',
+      String(org.id),
+    ]);
+    assert.equal(code, 0, `${argv.join(' ')}: ${io.stderr}`);
+    return io.stdout;
+  };
+  await run(
+    'gateway',
+    'add',
+    'smsc',
+    '--kind',
+    'smsc',
+    '--set',
+    'login=garden',
+    '--set',
+    'password=pw-2',
+    '--set',
+    `url=${smsc.url}`,
+    '--set',
+    'sender=SNT',
+  );
+  assert.match(
+    await run('gateway', 'test', 'smsc'),
+    /Gateway «smsc»: OK — balance 512\.00 ₽ — the credentials work/,
+  );
+  await run('gateway', 'set', 'sandbox-sms', '--disable');
+  const created = await run(
+    'campaign',
+    'create',
+    '--name',
+    'Собрание',
+    '--text',
+    'Собрание членов СНТ в субботу в 10:00',
+  );
+  const campaignId = Number(/Created campaign (\d+)/.exec(created)![1]);
+  assert.match(await run('campaign', 'launch', String(campaignId)), /3 queued/);
+  const dispatcher = await startDispatcher(api.db, {
+    workers: 1,
+    gateways: api.gateways,
+    idlePollMs: 20,
+    worker: { statusPollSeconds: 0.05 },
+  });
+  try {
+    await waitFor(
+      async () => (await getCampaign(api.db, org.id, campaignId))?.state === 'completed' || undefined,
+      15_000,
+      'the campaign completed',
+    );
+  } finally {
+    await dispatcher.stop();
+  }
+  assert.deepEqual(await countMessagesByState(api.db, org.id, campaignId), { delivered: 3 });
+  const sends = smsc.requests.filter(
+    (r) => r.path === '/sys/send.php' && r.form.get('phones')?.startsWith('7912555'),
+  );
+  assert.equal(sends.length, 3);
+  assert.ok(
+    sends.every(
+      (r) => r.form.get('mes') === 'Собрание членов СНТ в субботу в 10:00' && r.form.get('sender') === 'SNT',
+    ),
+  );
+  assert.ok(
+    smsc.requests.some((r) => r.path === '/sys/status.php'),
+    'reports were polled',
+  );
 });
