@@ -31,7 +31,7 @@ export function createProgram(rt: Runtime): Command {
     .addHelpText(
       'after',
       '\nConfiguration comes from the environment: DATABASE_URL (PostgreSQL; unset = embedded PGlite in ' +
-        'VESTNIK_DATA_DIR, default ./data), PORT, HOST, VESTNIK_WORKERS, VESTNIK_ADMIN_EMAIL, VESTNIK_ADMIN_PASSWORD, VESTNIK_DEMO.',
+        'VESTNIK_DATA_DIR, default ./data), PORT, HOST, VESTNIK_WORKERS, VESTNIK_ADMIN_EMAIL, VESTNIK_ADMIN_PASSWORD, VESTNIK_DEMO, VESTNIK_SECRET_KEY (seals gateway credentials).',
     );
   registerServerCommands(program, rt);
   registerAccountCommands(program, rt);
