@@ -346,10 +346,11 @@ export class DispatchWorker {
   /** One round of status checks for submitted messages; returns how many it looked at. */
   async checkDue(): Promise<number> {
     const o = this.options;
-    const claimed = await claimDue(this.db, 'submitted', o.id, o.batchSize, o.leaseSeconds);
+    const clock = o.clock?.() ?? null;
+    const claimed = await claimDue(this.db, 'submitted', o.id, o.batchSize, o.leaseSeconds, 'all', clock);
     if (claimed.length === 0) return 0;
     const touched: number[] = [];
-    const now = Date.now();
+    const now = (clock ?? new Date()).getTime();
     const overdue = claimed.filter((m) => m.statusDeadline && m.statusDeadline.getTime() <= now);
     touched.push(
       ...(await expireOverdue(
@@ -378,6 +379,7 @@ export class DispatchWorker {
         this.db,
         pending.map((m) => m.id),
         o.statusPollSeconds,
+        clock,
       );
     }
     if (touched.length) await completeFinishedCampaigns(this.db, [...new Set(touched)]);

@@ -331,14 +331,14 @@ export async function applyStatusUpdates(
   updates: StatusUpdate[],
 ): Promise<{ changed: number; campaigns: number[] }> {
   if (updates.length === 0) return { changed: 0, campaigns: [] };
-  const { rows } = await db.query<{ campaign_id: number | null; state: string }>(
+  const { rows } = await db.query<{ id: number; campaign_id: number | null; state: string; channel: Channel }>(
     `UPDATE messages m SET state = u.state, raw_status = u.raw_status,
        final_at = CASE WHEN u.state IN ('queued', 'submitted') THEN NULL ELSE now() END,
        due_at = CASE WHEN u.state IN ('queued', 'submitted') THEN m.due_at END
      FROM unnest($2::text[], $3::text[], $4::text[]) AS u(provider_id, state, raw_status)
      WHERE m.gateway_id = $1 AND m.provider_message_id = u.provider_id
        AND message_state_rank(u.state) > message_state_rank(m.state)
-     RETURNING m.campaign_id, m.state`,
+     RETURNING m.id, m.campaign_id, m.state, m.channel`,
     [
       gatewayId,
       updates.map((u) => u.providerId),
@@ -348,29 +348,60 @@ export async function applyStatusUpdates(
   );
   // Reports for provider ids no message carries yet overtook the submit answer: keep them.
   if (rows.length < updates.length) await keepEarlyReports(db, gatewayId, updates);
+  await reviveFallbacks(db, rows);
   return { changed: rows.length, campaigns: finalCampaigns(rows) };
 }
 
+const NOT_DELIVERED = new Set(['undelivered', 'rejected', 'expired']);
+
+/**
+ * The cascade (CH-2): an SMS excluded because its messenger message was accepted goes after all when
+ * the messenger reports that message undelivered — a recipient without the messenger app must not
+ * end with nothing. Only while the campaign is sending (its reservation still holds the SMS's price).
+ */
+async function reviveFallbacks(
+  db: Queryable,
+  changed: { id: number; state: string; channel: Channel }[],
+): Promise<void> {
+  const failed = changed.filter((r) => r.channel === 'messenger' && NOT_DELIVERED.has(r.state)).map((r) => r.id);
+  if (failed.length === 0) return;
+  await db.query(
+    `UPDATE messages s SET state = 'queued', reason = NULL, final_at = NULL, due_at = now(),
+       due_reason = 'cascade: the messenger reported it not delivered; by SMS now'
+     FROM campaigns c
+     WHERE s.cascade_of = ANY($1::bigint[]) AND s.state = 'excluded' AND s.reason LIKE 'cascade: the messenger accepted%'
+       AND c.id = s.campaign_id AND c.state = 'sending'`,
+    [failed],
+  );
+}
+
 /** Puts a polled message back to wait for its next check. */
-export async function scheduleNextCheck(db: Queryable, ids: number[], delaySeconds: number): Promise<void> {
+export async function scheduleNextCheck(
+  db: Queryable,
+  ids: number[],
+  delaySeconds: number,
+  now: Date | null = null,
+): Promise<void> {
   if (ids.length === 0) return;
   await db.query(
-    `UPDATE messages SET due_at = least(now() + make_interval(secs => $2), status_deadline), lease_owner = NULL
+    `UPDATE messages SET due_at = least(coalesce($3::timestamptz, now()) + make_interval(secs => $2), status_deadline),
+       lease_owner = NULL
      WHERE id = ANY($1::bigint[]) AND state = 'submitted'`,
-    [ids, delaySeconds],
+    [ids, delaySeconds, now],
   );
 }
 
 /** Submitted messages past their deadline with no final report: expired (SD-3). */
 export async function expireOverdue(db: Queryable, ids: number[]): Promise<number[]> {
   if (ids.length === 0) return [];
-  const { rows } = await db.query<{ campaign_id: number | null; state: string }>(
+  const { rows } = await db.query<{ id: number; campaign_id: number | null; state: string; channel: Channel }>(
     `UPDATE messages SET state = 'expired', reason = 'no final delivery report before the deadline',
        final_at = now(), due_at = NULL, lease_owner = NULL
      WHERE id = ANY($1::bigint[]) AND state = 'submitted' AND status_deadline <= now()
-     RETURNING campaign_id, state`,
+     RETURNING id, campaign_id, state, channel`,
     [ids],
   );
+  await reviveFallbacks(db, rows);
   return finalCampaigns(rows);
 }
 

@@ -13,6 +13,7 @@ import type { Db } from '../../src/store/db.ts';
 import { listGateways, updateGatewaySettings } from '../../src/store/gateways.ts';
 import { topUp } from '../../src/store/ledger.ts';
 import { createOrg, type DeliverySettings, updateDeliverySettings } from '../../src/store/orgs.ts';
+import { applyStatusUpdates } from '../../src/store/queue.ts';
 import { explainMessage } from '../../src/store/timing.ts';
 import { openTestDb } from '../helpers/db.ts';
 
@@ -342,4 +343,55 @@ test('debt collection: 2 a day per debtor, never at night, in the debtor’s loc
   await w.sendDue();
   const [m] = await rows(db, night);
   assert.equal(iso(m!.due_at), '2026-06-20T06:00:00Z');
+});
+
+test('the cascade: a late messenger report is recorded; «not delivered» sends the SMS after all, charged once each', async () => {
+  const { db } = await openTestDb();
+  const org = await setup(db, { windowStart: '00:00', windowEnd: '24:00', messengerWaitSeconds: 90 });
+  const gw = (await listGateways(db, org.id)).find((g) => g.channel === 'messenger')!;
+  const reached = await contact(db, org.id, { phone: '+79120000701', telegramChatId: '701' });
+  await contact(db, org.id, { phone: '+79120000702', telegramChatId: '702' });
+  const id = await campaign(db, org.id);
+  const clock = { now: new Date('2026-06-15T09:00:00Z') };
+  assert.ok((await launchCampaign(db, org.id, id, 'test', undefined, { now: clock.now })).ok);
+  const w = worker(db, clock);
+  assert.equal(await w.sendDue(), 2);
+  clock.now = new Date('2026-06-15T09:01:30Z');
+  assert.equal(await w.sendDue(), 2);
+  let r = await rows(db, id);
+  assert.deepEqual(
+    r.map((m) => m.state),
+    ['submitted', 'excluded', 'submitted', 'excluded'],
+  );
+  // The messenger's reports arrive after the SMS's turn: one delivered, one not delivered.
+  const ids = await db.query<{ contact_id: number; provider_message_id: string }>(
+    "SELECT contact_id, provider_message_id FROM messages WHERE campaign_id = $1 AND channel = 'messenger'",
+    [id],
+  );
+  const pid = (c: number) => ids.rows.find((x) => x.contact_id === c)!.provider_message_id;
+  const other = ids.rows.find((x) => x.contact_id !== reached)!;
+  await applyStatusUpdates(db, gw.id, [
+    { providerId: pid(reached), state: 'delivered', rawStatus: 'DELIVERED' },
+    { providerId: other.provider_message_id, state: 'undelivered', rawStatus: 'NO_APP' },
+  ]);
+  r = await rows(db, id);
+  assert.deepEqual(
+    r.map((m) => [m.channel, m.state]),
+    [
+      ['messenger', 'delivered'],
+      ['sms', 'excluded'],
+      ['messenger', 'undelivered'],
+      ['sms', 'queued'],
+    ],
+  );
+  assert.match(r[3]!.due_reason ?? '', /not delivered; by SMS now/);
+  clock.now = new Date();
+  assert.equal(await w.sendDue(), 1);
+  const charges = await db.query<{ message_id: number }>(
+    `SELECT message_id FROM ledger WHERE kind = 'charge' AND message_id = ANY($1::bigint[])`,
+    [r.map((m) => m.id)],
+  );
+  // Three messages really went (two messenger, one SMS): three charges, none twice.
+  assert.equal(charges.rows.length, 3);
+  assert.equal(new Set(charges.rows.map((c) => c.message_id)).size, 3);
 });
