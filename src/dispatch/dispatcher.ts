@@ -115,6 +115,8 @@ export async function startDispatcher(db: Db, options: DispatcherOptions): Promi
   } catch (err) {
     options.onError?.(err);
   }
+  // Gateways whose reports come on their own connection (SMPP receipts) listen from the start.
+  await gateways.openListening().catch((err: unknown) => options.onError?.(err));
 
   // The status claim walks the due index past every due queued row (the index has no state), which
   // with a backlog of a million takes about a second. So while a worker's send rounds come back

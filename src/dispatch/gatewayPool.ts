@@ -14,8 +14,11 @@ import type { Gateway, GatewayContext, StatusReport } from '../providers/provide
 import { GATEWAY_KINDS } from '../providers/registry.ts';
 import { completeFinishedCampaigns } from '../store/campaigns.ts';
 import type { Db } from '../store/db.ts';
-import { fallbackGateways, getGatewayById } from '../store/gateways.ts';
+import { enabledGatewaysOfKinds, fallbackGateways, getGatewayById } from '../store/gateways.ts';
 import { applyStatusUpdates } from '../store/queue.ts';
+
+/** Kinds whose delivery reports arrive on their own connection (Gateway.onReports). */
+const LISTENING_KINDS = ['smpp'];
 
 interface Entry {
   gateway: Gateway;
@@ -94,6 +97,17 @@ export class GatewayPool {
     const entry = { gateway, ratePerSecond: row.ratePerSecond, fallbacks, loadedAt: Date.now(), built };
     this.entries.set(gatewayId, entry);
     return entry;
+  }
+
+  /**
+   * Builds every enabled gateway whose reports come on its own connection, so that it listens from
+   * the process's start — not only from its next send, which after a restart may be hours away
+   * while the SMSC holds the receipts of messages sent before. One that cannot be built is skipped:
+   * sending through it says why.
+   */
+  async openListening(): Promise<void> {
+    for (const id of await enabledGatewaysOfKinds(this.db, LISTENING_KINDS))
+      await this.get(id).catch(() => undefined);
   }
 
   /** Writes reports pushed by a gateway; a rejection makes the gateway ask for them again later. */

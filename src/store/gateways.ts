@@ -71,6 +71,15 @@ export async function primaryGateway(
   return rows[0] ? toGateway(rows[0]) : undefined;
 }
 
+/** Every organisation's enabled gateways of these kinds: for workers, which serve them all. */
+export async function enabledGatewaysOfKinds(db: Queryable, kinds: readonly string[]): Promise<number[]> {
+  const { rows } = await db.query<{ id: number }>(
+    'SELECT id FROM gateways WHERE enabled AND kind = ANY($1::text[]) ORDER BY id',
+    [kinds],
+  );
+  return rows.map((r) => r.id);
+}
+
 /**
  * Where a message of this gateway may go when it is down (SD-8): the organisation's other enabled
  * gateways of the same channel, by priority.

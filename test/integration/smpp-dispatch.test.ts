@@ -19,7 +19,11 @@ import { openTestDb, waitFor } from '../helpers/db.ts';
 import { FakeSmsc } from '../helpers/smppServer.ts';
 
 const smsc = new FakeSmsc();
-after(() => smsc.stop());
+const smsc2 = new FakeSmsc();
+after(async () => {
+  await smsc.stop();
+  await smsc2.stop();
+});
 
 test('a campaign through an SMPP bind: parts submitted, receipts on the bind make the messages final', async () => {
   const port = await smsc.start();
@@ -126,4 +130,54 @@ test('a campaign through an SMPP bind: parts submitted, receipts on the bind mak
   );
   assert.equal(rows[2]!.provider_message_id, '65535');
   assert.ok(smsc.submits.every((p) => p.data_coding === 8));
+});
+
+test('after a restart the worker binds at once, and a receipt for a message sent before it is applied', async () => {
+  const port = await smsc2.start();
+  const { db } = await openTestDb();
+  const org = await createOrg(db, 'СНТ «Перезапуск»');
+  await db.transaction((tx) => topUp(tx, org.id, 100_00, 'test', 'test'));
+  const gw = await insertGateway(db, org.id, {
+    name: 'smpp',
+    kind: 'smpp',
+    channel: 'sms',
+    priority: -1,
+    settings: { host: '127.0.0.1', port, system_id: 'vestnik', password: 'secret' },
+  });
+  assert.ok(gw !== 'name_taken');
+  assert.equal(
+    typeof (await insertContact(db, org.id, { firstName: 'Пётр', phone: '+79120000009' })),
+    'object',
+  );
+  const campaign = await insertCampaign(
+    db,
+    org.id,
+    { name: 'До', channel: 'sms', textTemplate: 'Hello', audience: { kind: 'all' } },
+    'user:1',
+  );
+  assert.ok((await launchCampaign(db, org.id, campaign.id, 'user:1')).ok);
+  smsc2.next = () => ({ id: '00BEEF' });
+  const state = async () =>
+    (await db.query<{ state: string }>('SELECT state FROM messages WHERE campaign_id = $1', [campaign.id]))
+      .rows[0]?.state;
+  const oldPool = new GatewayPool(db, 'http://127.0.0.1:1');
+  let dispatcher = await startDispatcher(db, { workers: 1, gateways: oldPool, idlePollMs: 50 });
+  await waitFor(async () => (await state()) === 'submitted', 10_000, 'the submit');
+  await dispatcher.stop();
+  await oldPool.close();
+  await waitFor(async () => smsc2.sessions.length === 0, 5000, 'the unbind');
+
+  // The new process has nothing to send, yet binds: the SMSC can hand over what it kept.
+  const newPool = new GatewayPool(db, 'http://127.0.0.1:1');
+  dispatcher = await startDispatcher(db, { workers: 1, gateways: newPool, idlePollMs: 50 });
+  try {
+    await waitFor(async () => smsc2.sessions.length === 1, 5000, 'a bind without a send');
+    assert.equal(await smsc2.deliver({ esm_class: 4, short_message: 'id:48879 stat:DELIVRD err:0' }), 0);
+    await waitFor(async () => (await state()) === 'delivered', 5000, 'the receipt applied');
+  } finally {
+    await dispatcher.stop();
+    await newPool.close();
+  }
+  assert.equal(smsc2.submits.length, 1);
+  assert.equal(smsc2.binds.length, 2);
 });
