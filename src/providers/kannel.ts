@@ -35,13 +35,14 @@ import {
   stringSetting,
   urlSetting,
 } from './http.ts';
-import type {
-  CallbackRequest,
-  CallbackResult,
-  Gateway,
-  GatewayContext,
-  OutgoingMessage,
-  SendOutcome,
+import {
+  type CallbackRequest,
+  type CallbackResult,
+  type Gateway,
+  type GatewayContext,
+  GatewaySettingsError,
+  type OutgoingMessage,
+  type SendOutcome,
 } from './provider.ts';
 
 interface Settings {
@@ -97,6 +98,8 @@ export type KannelGateway = Gateway & {
 };
 
 export function createKannelGateway(ctx: GatewayContext): KannelGateway {
+  if (ctx.channel !== 'sms')
+    throw new GatewaySettingsError('channel', `a kannel gateway sends SMS, not ${ctx.channel}`);
   const s = kannelSettings(ctx.settings);
   const client = new HttpClient();
   const endpoint = `${s.url}/cgi-bin/sendsms`;

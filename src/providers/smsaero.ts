@@ -35,7 +35,14 @@ import {
   stringSetting,
   urlSetting,
 } from './http.ts';
-import type { Gateway, GatewayContext, OutgoingMessage, SendOutcome, StatusReport } from './provider.ts';
+import {
+  type Gateway,
+  type GatewayContext,
+  GatewaySettingsError,
+  type OutgoingMessage,
+  type SendOutcome,
+  type StatusReport,
+} from './provider.ts';
 
 interface Settings {
   url: string;
@@ -146,6 +153,8 @@ function groups(batch: OutgoingMessage[], sender: string): OutgoingMessage[][] {
 }
 
 export function createSmsAeroGateway(ctx: GatewayContext): Gateway {
+  if (ctx.channel !== 'sms')
+    throw new GatewaySettingsError('channel', `an smsaero gateway sends SMS, not ${ctx.channel}`);
   const s = smsAeroSettings(ctx.settings);
   const client = new HttpClient();
   const limiter = new Limiter(3);

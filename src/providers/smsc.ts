@@ -36,7 +36,14 @@ import {
   stringSetting,
   urlSetting,
 } from './http.ts';
-import type { Gateway, GatewayContext, OutgoingMessage, SendOutcome, StatusReport } from './provider.ts';
+import {
+  type Gateway,
+  type GatewayContext,
+  GatewaySettingsError,
+  type OutgoingMessage,
+  type SendOutcome,
+  type StatusReport,
+} from './provider.ts';
 
 interface Settings {
   url: string;
@@ -89,6 +96,8 @@ export type SmscGateway = Gateway & {
 };
 
 export function createSmscGateway(ctx: GatewayContext): SmscGateway {
+  if (ctx.channel !== 'sms')
+    throw new GatewaySettingsError('channel', `an smsc gateway sends SMS, not ${ctx.channel}`);
   const s = smscSettings(ctx.settings);
   const client = new HttpClient();
   const limiter = new Limiter(3);

@@ -158,10 +158,13 @@ export async function editGateway(
   let settings: Record<string, unknown> | undefined;
   let sealed: string | null | undefined;
   if (e.settings) {
-    const current = {
-      ...row.settings,
-      ...(row.secrets ? box.open(row.secrets, gatewaySecretContext(row.id)) : {}),
-    };
+    // Credentials that no longer open (sealed under another key) are dropped: the edit must give them
+    // again, and the settings check below names the one missing.
+    let stored: Record<string, string> = {};
+    try {
+      stored = row.secrets ? box.open(row.secrets, gatewaySecretContext(row.id)) : {};
+    } catch {}
+    const current: Record<string, unknown> = { ...row.settings, ...stored };
     for (const [k, v] of Object.entries(e.settings)) {
       if (v === null) delete current[k];
       else current[k] = v;

@@ -5,11 +5,14 @@
  * running dispatcher — SMS Aero's report polled, Kannel's delivered by GET to the callback URL.
  */
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { after, test } from 'node:test';
 import { bufferIO } from '../../src/cli/io.ts';
 import { runProgram } from '../../src/cli/program.ts';
+import { gatewaySecretContext, SecretBox } from '../../src/core/secrets.ts';
 import { startDispatcher } from '../../src/dispatch/dispatcher.ts';
 import { createApiKey } from '../../src/services/accounts.ts';
+import { addGateway, editGateway, testGateway } from '../../src/services/gateways.ts';
 import { countMessagesByState, getCampaign } from '../../src/store/campaigns.ts';
 import { insertContact } from '../../src/store/contacts.ts';
 import { findGateway, listGateways } from '../../src/store/gateways.ts';
@@ -417,4 +420,31 @@ test('the command line: a campaign through SMSC.ru, from gateway add to complete
     smsc.requests.some((r) => r.path === '/sys/status.php'),
     'reports were polled',
   );
+});
+
+test('after a key change: the check says which key sealed the credentials; giving them again reseals them', async () => {
+  const org = await api.addOrg('СНТ «Новый ключ»');
+  const oldBox = SecretBox.fromKey(crypto.randomBytes(32));
+  const newBox = SecretBox.fromKey(crypto.randomBytes(32));
+  const added = await addGateway(api.db, oldBox, org.id, {
+    name: 'aero',
+    kind: 'smsaero',
+    settings: { email: 'chair@garden.ru', apiKey: 'AK-2', url: `${aero.url}/v2` },
+  });
+  assert.ok(added.ok);
+  const check = await testGateway(added.value, newBox, api.config.publicUrl);
+  assert.equal(check.ok, false);
+  assert.match(
+    check.message,
+    new RegExp(`sealed with key ${oldBox.keyId}, but VESTNIK_SECRET_KEY is key ${newBox.keyId}`),
+  );
+  const partial = await editGateway(api.db, newBox, org.id, 'aero', { settings: { sender: 'SNT' } });
+  assert.ok(!partial.ok);
+  assert.equal(partial.problem.field, 'settings.apiKey');
+  const again = await editGateway(api.db, newBox, org.id, 'aero', { settings: { apiKey: 'AK-2' } });
+  assert.ok(again.ok);
+  assert.deepEqual(newBox.open(again.value.secrets!, gatewaySecretContext(added.value.id)), {
+    apiKey: 'AK-2',
+  });
+  assert.equal((await testGateway(again.value, newBox, api.config.publicUrl)).ok, true);
 });

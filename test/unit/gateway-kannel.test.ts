@@ -158,6 +158,17 @@ test('verify: good credentials pass past authorisation; bad ones and an unreacha
 });
 
 test('settings: each problem names its setting', () => {
+  assert.throws(
+    () =>
+      createKannelGateway({
+        gatewayId: 1,
+        channel: 'email',
+        settings: {},
+        callbackUrl: '',
+        callbackSecret: '',
+      }),
+    (e: unknown) => e instanceof GatewaySettingsError && e.setting === 'channel',
+  );
   for (const [settings, setting] of [
     [{ username: 'u', password: 'p' }, 'url'],
     [{ url: 'http://k:13013', password: 'p' }, 'username'],

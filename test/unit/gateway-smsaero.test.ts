@@ -231,6 +231,17 @@ test('balance; bad credentials say which settings', async () => {
 });
 
 test('settings: each problem names its setting', () => {
+  assert.throws(
+    () =>
+      createSmsAeroGateway({
+        gatewayId: 1,
+        channel: 'email',
+        settings: {},
+        callbackUrl: '',
+        callbackSecret: '',
+      }),
+    (e: unknown) => e instanceof GatewaySettingsError && e.setting === 'channel',
+  );
   for (const [settings, setting] of [
     [{ apiKey: 'k' }, 'email'],
     [{ email: 'e' }, 'apiKey'],

@@ -215,6 +215,17 @@ test('balance and cost', async () => {
 });
 
 test('settings: each problem names its setting', () => {
+  assert.throws(
+    () =>
+      createSmscGateway({
+        gatewayId: 1,
+        channel: 'email',
+        settings: {},
+        callbackUrl: '',
+        callbackSecret: '',
+      }),
+    (e: unknown) => e instanceof GatewaySettingsError && e.setting === 'channel',
+  );
   const bad: [Record<string, unknown>, string][] = [
     [{ url: fake.url, password: 'x' }, 'login'],
     [{ url: fake.url, login: 'x' }, 'password'],
