@@ -215,14 +215,17 @@ export function createSmsAeroGateway(ctx: GatewayContext): Gateway {
     },
 
     async status(providerIds) {
-      const reports = await Promise.all(
+      // One request per message: a failed one leaves its message for the next poll, the others count.
+      const settled = await Promise.allSettled(
         providerIds.map(async (providerId): Promise<StatusReport | null> => {
           const data = (await dataOf('sms/status', { id: Number(providerId) })) as Record_ | null;
           if (!data || typeof data.status !== 'number') return null;
           return { providerId, state: STATES[data.status] ?? 'submitted', rawStatus: rawOf(data) };
         }),
       );
-      return reports.filter((r): r is StatusReport => r !== null);
+      const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+      if (failed && settled.every((r) => r.status === 'rejected')) throw failed.reason;
+      return settled.flatMap((r) => (r.status === 'fulfilled' && r.value ? [r.value] : []));
     },
 
     async balance() {

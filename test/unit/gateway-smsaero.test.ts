@@ -220,6 +220,27 @@ test('status: one sms/status per message, codes mapped, the raw status kept', as
   ]);
 });
 
+test('status: a failed request leaves only its message for the next poll; all failed is an error', async () => {
+  reset();
+  fake.fallback = (r) => {
+    const { id } = JSON.parse(r.body) as { id: number };
+    return id === 22
+      ? { status: 502, body: 'Bad Gateway' }
+      : {
+          status: 200,
+          body: JSON.stringify({ success: true, data: { id, status: 1, extendStatus: 'delivery' } }),
+        };
+  };
+  try {
+    assert.deepEqual(await gateway().status!(['21', '22']), [
+      { providerId: '21', state: 'delivered', rawStatus: '1:delivery' },
+    ]);
+    await assert.rejects(gateway().status!(['22']), /\/v2\/sms\/status: HTTP 502/);
+  } finally {
+    fake.fallback = accept;
+  }
+});
+
 test('balance; bad credentials say which settings', async () => {
   reset();
   fake.replies.push({ status: 200, body: '{"success":true,"data":{"balance":389.46},"message":null}' });
