@@ -5,6 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
+import fc from 'fast-check';
 import type { DecodedMessage, Pdu } from 'smpp';
 import type {
   GatewaySettingsError,
@@ -13,7 +14,12 @@ import type {
   StatusReport,
 } from '../../src/providers/provider.ts';
 import { createSmppGateway, type SmppGateway } from '../../src/providers/smpp.ts';
-import { classifyStatus, normaliseId, parseReceiptText } from '../../src/providers/smppPdu.ts';
+import {
+  classifyStatus,
+  normaliseId,
+  parseReceiptText,
+  splitForSubmit,
+} from '../../src/providers/smppPdu.ts';
 import { FakeSmsc } from '../helpers/smppServer.ts';
 
 const servers: FakeSmsc[] = [];
@@ -374,4 +380,42 @@ test('message ids and receipt texts', () => {
     err: '0',
   });
   assert.equal(parseReceiptText('hello'), null);
+});
+
+test('property: an id written hex, decimal or zero-padded normalises to one form', () => {
+  fc.assert(
+    fc.property(fc.bigInt({ min: 0n, max: 2n ** 64n }), fc.nat(12), (n, pad) => {
+      const dec = n.toString(10).padStart(pad, '0');
+      const hex = n.toString(16).padStart(pad, '0');
+      const want = n.toString(10);
+      assert.equal(normaliseId(dec, 'decimal'), want);
+      assert.equal(normaliseId(hex, 'hex'), want);
+      assert.equal(normaliseId(hex.toUpperCase(), 'hex'), want);
+      assert.equal(normaliseId(dec, 'auto'), want);
+      if (/[a-f]/.test(hex)) assert.equal(normaliseId(hex, 'auto'), want);
+    }),
+  );
+});
+
+test('property: the parts of any text carry one reference, count themselves, and join to the text', () => {
+  const piece = fc.oneof(
+    fc.constantFrom(...'abc XYZ 0123.,!?@£$_\n'.split('')),
+    fc.constantFrom(...'абвгдеёжзЯ'.split('')),
+    fc.constantFrom(...'€{}[]~\\|^'.split('')),
+    fc.constant('😀'),
+  );
+  fc.assert(
+    fc.property(fc.array(piece, { minLength: 1, maxLength: 700 }), fc.nat(255), (chars, ref) => {
+      const text = chars.join('');
+      const { dataCoding, parts } = splitForSubmit(text, ref);
+      assert.equal(parts.map((p) => p.message).join(''), text);
+      // Everything but the Cyrillic letters and the emoji is in the GSM alphabet.
+      assert.equal(dataCoding, /[\u0400-\u04ff]|😀/.test(text) ? 8 : 0);
+      if (parts.length === 1) assert.equal(parts[0]!.udh, null);
+      else
+        parts.forEach((p, i) => {
+          assert.deepEqual([...p.udh!], [0x05, 0x00, 0x03, ref, parts.length, i + 1]);
+        });
+    }),
+  );
 });
