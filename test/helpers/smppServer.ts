@@ -20,11 +20,20 @@ export class FakeSmsc {
   password = 'secret';
   next: (pdu: Pdu, n: number) => Answer = (_pdu, n) => ({ id: (1000 + n).toString(16).toUpperCase() });
   maxUnanswered = 0;
+  readonly octets: Buffer[] = [];
   /** False: an SMSC that went silent (its enquire_link answers stop). */
   answerEnquire = true;
 
   private accept(session: Session): void {
     session.on('error', () => {});
+    // The octets as they came, for tests that check an encoding without trusting the library's own
+    // decoder: the session reads each PDU with socket.read.
+    const read = session.socket.read.bind(session.socket);
+    session.socket.read = (size?: number) => {
+      const chunk = read(size) as Buffer | null;
+      if (chunk) this.octets.push(chunk);
+      return chunk;
+    };
     session.on('bind_transceiver', (pdu: Pdu) => {
       this.binds.push(pdu);
       const ok = pdu.password === this.password;

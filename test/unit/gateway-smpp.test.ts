@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
 import type { DecodedMessage, Pdu } from 'smpp';
+import { GSM_BASIC, GSM_EXTENSION } from '../../src/core/sms/gsm.ts';
 import type {
   GatewaySettingsError,
   OutgoingMessage,
@@ -121,6 +122,25 @@ test('binds as a transceiver with the right password and submits a GSM text with
   assert.equal(Number(pdu.esm_class) & 0x40, 0, 'no UDH on a single SMS');
 });
 
+test('every character of the GSM alphabet and its extension reaches the SMSC as written', async () => {
+  const { smsc, gw } = await setup();
+  const all = GSM_BASIC + GSM_EXTENSION;
+  const [out] = await gw.send([sms(26, all)]);
+  assert.equal(out?.kind, 'accepted');
+  assert.equal(smsc.submits[0]!.data_coding, 0);
+  assert.equal(text(smsc.submits[0]!), all);
+  // The octets themselves, from GSM 03.38's tables: a basic character is its index (ESC, 0x1B, is not
+  // a character), an extension character ESC and its code.
+  const EXT: Record<string, number> = { '\f': 0x0a, '^': 0x14, '{': 0x28, '}': 0x29, '\\': 0x2f };
+  Object.assign(EXT, { '[': 0x3c, '~': 0x3d, ']': 0x3e, '|': 0x40, '€': 0x65 });
+  const expected = Buffer.from([
+    ...[...GSM_BASIC].map((_, i) => (i < 27 ? i : i + 1)),
+    ...[...GSM_EXTENSION].flatMap((c) => [0x1b, EXT[c]!]),
+  ]);
+  assert.equal(expected.length, 127 + 20);
+  assert.ok(Buffer.concat(smsc.octets).includes(expected), 'the short_message octets are GSM 03.38');
+});
+
 test('a Cyrillic text goes as UCS-2 (data_coding 8); a numeric sender as an international number', async () => {
   const { smsc, gw } = await setup();
   const [out] = await gw.send([sms(2, 'Привет, ваш долг 100 ₽', { sender: '+79001112233' })]);
@@ -128,6 +148,8 @@ test('a Cyrillic text goes as UCS-2 (data_coding 8); a numeric sender as an inte
   const pdu = smsc.submits[0]!;
   assert.equal(pdu.data_coding, 8);
   assert.equal(text(pdu), 'Привет, ваш долг 100 ₽');
+  const utf16be = Buffer.from('Привет, ваш долг 100 ₽', 'utf16le').swap16();
+  assert.ok(Buffer.concat(smsc.octets).includes(utf16be), 'the short_message octets are UTF-16BE');
   assert.deepEqual([pdu.source_addr, pdu.source_addr_ton, pdu.source_addr_npi], ['79001112233', 1, 1]);
 });
 
