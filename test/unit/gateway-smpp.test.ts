@@ -186,6 +186,12 @@ for (const [name, body, coding, parts] of [
       assert.deepEqual([...udhs[i]!], [0x00, 0x03, ref, parts, i + 1]);
     });
     assert.equal(smsc.submits.map(text).join(''), body);
+    const wire = Buffer.concat(smsc.octets);
+    for (let i = 1; i <= parts; i++)
+      assert.ok(
+        wire.includes(Buffer.from([0x05, 0x00, 0x03, ref!, parts, i])),
+        `UDH of part ${i} on the wire`,
+      );
     // Accepted when all parts are; the first part's id stands for the message.
     assert.deepEqual(out, {
       id: 4,
