@@ -10,11 +10,16 @@
  */
 
 import { gatewaySecretContext, SecretBox } from '../core/secrets.ts';
-import type { Gateway, GatewayContext, StatusReport } from '../providers/provider.ts';
+import type { Gateway, GatewayContext, GatewayFactory, StatusReport } from '../providers/provider.ts';
 import { GATEWAY_KINDS } from '../providers/registry.ts';
 import { completeFinishedCampaigns } from '../store/campaigns.ts';
 import type { Db } from '../store/db.ts';
-import { enabledGatewaysOfKinds, fallbackGateways, getGatewayById } from '../store/gateways.ts';
+import {
+  enabledGatewaysOfKinds,
+  fallbackGateways,
+  type GatewayRow,
+  getGatewayById,
+} from '../store/gateways.ts';
 import { applyStatusUpdates } from '../store/queue.ts';
 
 /** Kinds whose delivery reports arrive on their own connection (Gateway.onReports). */
@@ -80,16 +85,7 @@ export class GatewayPool {
     const built = JSON.stringify([row.kind, ctx, row.secrets]);
     const fallbacks = await fallbackGateways(this.db, gatewayId);
     const keep = cached && cached.built === built ? cached.gateway : null;
-    const gateway =
-      keep ??
-      factory(
-        row.secrets
-          ? {
-              ...ctx,
-              settings: { ...ctx.settings, ...this.secrets.open(row.secrets, gatewaySecretContext(row.id)) },
-            }
-          : ctx,
-      );
+    const gateway = keep ?? this.build(row, ctx, factory);
     if (!keep) {
       gateway.onReports?.((reports) => this.applyReports(row.id, reports));
       if (cached) await cached.gateway.close?.();
@@ -108,6 +104,32 @@ export class GatewayPool {
   async openListening(): Promise<void> {
     for (const id of await enabledGatewaysOfKinds(this.db, LISTENING_KINDS))
       await this.get(id).catch(() => undefined);
+  }
+
+  /**
+   * A gateway from its row. Credentials that do not open (this process has another key than the one
+   * that sealed them) give a gateway whose every send is retryable with the reason, rather than an
+   * error that would reject the messages for good: its breaker opens, the messages fail over or wait,
+   * and they go once the key is right or the credentials are set again.
+   */
+  private build(row: GatewayRow, ctx: GatewayContext, factory: GatewayFactory): Gateway {
+    if (!row.secrets) return factory(ctx);
+    let secrets: Record<string, string>;
+    try {
+      secrets = this.secrets.open(row.secrets, gatewaySecretContext(row.id));
+    } catch (err) {
+      const reason =
+        `the credentials of gateway «${row.name}» do not open: ${(err as Error).message}; start Vestnik ` +
+        'with the VESTNIK_SECRET_KEY that sealed them, or set them again (vestnik gateway set)';
+      return {
+        kind: row.kind,
+        channel: row.channel,
+        capabilities: { batchSize: 500, callbacks: false, polling: false, statusDeadlineSeconds: 86_400 },
+        send: async (batch) =>
+          batch.map((m) => ({ id: m.id, kind: 'retryable', rawStatus: 'CREDENTIALS', reason })),
+      };
+    }
+    return factory({ ...ctx, settings: { ...ctx.settings, ...secrets } });
   }
 
   /** Writes reports pushed by a gateway; a rejection makes the gateway ask for them again later. */

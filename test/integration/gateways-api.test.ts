@@ -11,6 +11,7 @@ import { bufferIO } from '../../src/cli/io.ts';
 import { runProgram } from '../../src/cli/program.ts';
 import { gatewaySecretContext, SecretBox } from '../../src/core/secrets.ts';
 import { startDispatcher } from '../../src/dispatch/dispatcher.ts';
+import { GatewayPool } from '../../src/dispatch/gatewayPool.ts';
 import { createApiKey } from '../../src/services/accounts.ts';
 import { addGateway, editGateway, testGateway } from '../../src/services/gateways.ts';
 import { countMessagesByState, getCampaign } from '../../src/store/campaigns.ts';
@@ -437,6 +438,18 @@ test('after a key change: the check says which key sealed the credentials; givin
   assert.match(
     check.message,
     new RegExp(`sealed with key ${oldBox.keyId}, but VESTNIK_SECRET_KEY is key ${newBox.keyId}`),
+  );
+  // A worker with the other key: the gateway's sends are retryable with the reason, not rejected.
+  const pool = new GatewayPool(api.db, api.config.publicUrl, undefined, newBox);
+  const [out] = await (await pool.get(added.value.id)).send([
+    { id: 1, channel: 'sms', address: '+79120000000', subject: null, body: 'x', sender: null },
+  ]);
+  await pool.close();
+  assert.equal(out!.kind, 'retryable');
+  assert.equal((out as { rawStatus: string }).rawStatus, 'CREDENTIALS');
+  assert.match(
+    (out as { reason: string }).reason,
+    /credentials of gateway «aero» do not open: .*VESTNIK_SECRET_KEY/,
   );
   const partial = await editGateway(api.db, newBox, org.id, 'aero', { settings: { sender: 'SNT' } });
   assert.ok(!partial.ok);
