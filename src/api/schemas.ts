@@ -196,6 +196,11 @@ export const DedupKeySchema = StringEnum(
   'what a later run may not repeat: once per contact, loan, payment (office + loan + payment) or birthday',
 );
 
+export const EconomyPlan = Type.Array(
+  Type.Object({ date: Type.String({ format: 'date' }), count: Type.Integer(), from: DateTime, to: DateTime }),
+  { description: 'economy mode: how many go each day of the organisation, from when to when' },
+);
+
 export const Campaign = Type.Object(
   {
     id: Id,

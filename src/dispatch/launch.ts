@@ -7,7 +7,12 @@
 
 import { formatRoubles } from '../core/pricing.ts';
 import type { EconomyDay } from '../core/schedule/plan.ts';
-import { completeFinishedCampaigns, lockCampaign, setCampaignState } from '../store/campaigns.ts';
+import {
+  type Campaign,
+  completeFinishedCampaigns,
+  lockCampaign,
+  setCampaignState,
+} from '../store/campaigns.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { primaryGateway } from '../store/gateways.ts';
 import { reserve } from '../store/ledger.ts';
@@ -127,12 +132,7 @@ export async function launchCampaign(
           code: 'bad_mode',
           message: 'urgent mode sends SMS: the campaign must be an SMS campaign',
         };
-      // The cascade (CH-2): an SMS campaign in standard or economy mode tries the messenger first
-      // wherever the organisation has a messenger gateway and the recipient a messenger address.
-      const messengerGateway =
-        campaign.channel === 'sms' && campaign.mode !== 'urgent'
-          ? await primaryGateway(tx, orgId, 'messenger')
-          : undefined;
+      const messengerGateway = await cascadeGateway(tx, orgId, campaign);
       if (campaign.sender) {
         const sender = await findSender(tx, gateway.id, campaign.sender);
         if (sender?.state !== 'approved') {
@@ -158,18 +158,13 @@ export async function launchCampaign(
       if (!prepared.ok) return { ok: false, ...prepared.error };
       const timer = makeTimer(org, campaign, now);
       const wait = messengerWait(org, campaign);
-      const consented = campaign.category === 'advertising' ? messengerConsents : null;
 
       let queued = 0;
       let excluded = 0;
       let cost = 0;
       const common = { orgId, campaignId, initiator, sender: campaign.sender };
       for await (const batch of prepared.batches) {
-        // Advertising by messenger needs its own consent (38-FZ): without it, SMS only.
-        const allowed = consented ? await consented(tx, orgId, batch) : null;
-        const cascaded = batch.filter(
-          (m) => m.state === 'queued' && m.messenger && (!allowed || allowed.has(m.contactId!)),
-        );
+        const cascaded = await cascadedIn(tx, orgId, campaign, batch);
         const firstIds = messengerGateway ? await allocateMessageIds(tx, cascaded.length) : [];
         const first = new Map(cascaded.map((m, i) => [m, firstIds[i]!]));
         const tries: NewMessage[] = [];
@@ -250,20 +245,34 @@ export async function launchCampaign(
   return { ...result, completed: done.includes(campaignId) };
 }
 
-/** The recipients of a batch who consented to advertising by messenger. */
-async function messengerConsents(
+/**
+ * The cascade (CH-2): an SMS campaign in standard or economy mode tries the messenger first wherever
+ * the organisation has a messenger gateway and the recipient a messenger address.
+ */
+export async function cascadeGateway(tx: Queryable, orgId: number, campaign: Campaign) {
+  if (campaign.channel !== 'sms' || campaign.mode === 'urgent') return undefined;
+  return primaryGateway(tx, orgId, 'messenger');
+}
+
+/**
+ * The queued messages of a batch that go by messenger first. Advertising by messenger needs its own
+ * consent (38-FZ): without it, SMS only.
+ */
+export async function cascadedIn(
   tx: Queryable,
   orgId: number,
+  campaign: Campaign,
   batch: PreparedMessage[],
-): Promise<Set<number>> {
-  const ids = batch.filter((m) => m.messenger).map((m) => m.contactId!);
-  if (ids.length === 0) return new Set();
+): Promise<PreparedMessage[]> {
+  const candidates = batch.filter((m) => m.state === 'queued' && m.messenger);
+  if (candidates.length === 0 || campaign.category !== 'advertising') return candidates;
   const { rows } = await tx.query<{ contact_id: number }>(
     `SELECT contact_id FROM consents WHERE org_id = $1 AND contact_id = ANY($2::bigint[])
        AND channel = 'messenger' AND category = 'advertising' AND withdrawn_at IS NULL`,
-    [orgId, ids],
+    [orgId, candidates.map((m) => m.contactId!)],
   );
-  return new Set(rows.map((r) => r.contact_id));
+  const allowed = new Set(rows.map((r) => r.contact_id));
+  return candidates.filter((m) => allowed.has(m.contactId!));
 }
 
 /** The natural keys of an automation run's queued messages, so later runs skip them (SD-5). */

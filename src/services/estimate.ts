@@ -4,12 +4,16 @@
  * to compare with, and the first recipients in detail.
  */
 
+import type { EconomyDay } from '../core/schedule/plan.ts';
 import type { SmsEncoding } from '../core/sms/segments.ts';
 import type { Channel } from '../core/states.ts';
 import type { LinkSettings } from '../dispatch/extras.ts';
+import { cascadedIn, cascadeGateway } from '../dispatch/launch.ts';
 import { prepareMessages } from '../dispatch/prepare.ts';
+import { economyCapacity, planEconomy } from '../dispatch/timing.ts';
 import { getCampaign } from '../store/campaigns.ts';
 import type { Db } from '../store/db.ts';
+import { primaryGateway } from '../store/gateways.ts';
 import { type Balance, getBalance } from '../store/ledger.ts';
 import { getOrg } from '../store/orgs.ts';
 
@@ -35,6 +39,10 @@ export interface Estimate {
   fits: boolean;
   excludedByReason: Record<string, number>;
   recipients: EstimateRecipient[];
+  /** The cascade (CH-2): recipients tried by messenger first, and what those messages cost. */
+  cascade: { messages: number; costKopecks: number };
+  /** Economy mode (CH-3): how many go each day, if launched now. */
+  plan: EconomyDay[] | null;
 }
 
 export type EstimateResult =
@@ -48,11 +56,15 @@ export async function estimateCampaign(
   detail = 100,
   /** Receipt links count in an SMS's length: estimated with the same links the launch will make. */
   links?: LinkSettings,
+  now: Date = new Date(),
 ): Promise<EstimateResult> {
   const campaign = await getCampaign(db, orgId, campaignId);
   if (!campaign) return { ok: false, code: 'not_found', message: `campaign ${campaignId} not found` };
-  const prepared = await prepareMessages(db, (await getOrg(db, orgId))!, campaign, links);
+  const org = (await getOrg(db, orgId))!;
+  const messenger = await cascadeGateway(db, orgId, campaign);
+  const prepared = await prepareMessages(db, org, campaign, links, now, { cascade: Boolean(messenger) });
   if (!prepared.ok) return { ok: false, ...prepared.error };
+  const cascade = { messages: 0, costKopecks: 0 };
   let messages = 0;
   let excluded = 0;
   let cost = 0;
@@ -62,6 +74,10 @@ export async function estimateCampaign(
   const excludedByReason: Record<string, number> = {};
   const recipients: EstimateRecipient[] = [];
   for await (const batch of prepared.batches) {
+    for (const m of messenger ? await cascadedIn(db, orgId, campaign, batch) : []) {
+      cascade.messages++;
+      cascade.costKopecks += m.messenger!.priceKopecks;
+    }
     for (const m of batch) {
       if (recipients.length < detail) {
         recipients.push({
@@ -88,7 +104,12 @@ export async function estimateCampaign(
       max = Math.max(max, m.segments);
     }
   }
+  cost += cascade.costKopecks;
   const balance = await getBalance(db, orgId);
+  const primary = campaign.mode === 'economy' ? await primaryGateway(db, orgId, campaign.channel) : undefined;
+  const plan = primary
+    ? await planEconomy(db, org, campaign, await economyCapacity(db, org, primary.id), messages, now)
+    : null;
   return {
     ok: true,
     estimate: {
@@ -107,6 +128,8 @@ export async function estimateCampaign(
       fits: cost <= balance.availableKopecks,
       excludedByReason,
       recipients,
+      cascade,
+      plan,
     },
   };
 }

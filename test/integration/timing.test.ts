@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import { GatewayPool } from '../../src/dispatch/gatewayPool.ts';
 import { launchCampaign } from '../../src/dispatch/launch.ts';
 import { DEFAULT_WORKER_OPTIONS, DispatchWorker } from '../../src/dispatch/worker.ts';
+import { estimateCampaign } from '../../src/services/estimate.ts';
 import { type CampaignInput, insertCampaign } from '../../src/store/campaigns.ts';
 import { insertContact } from '../../src/store/contacts.ts';
 import type { Db } from '../../src/store/db.ts';
@@ -148,6 +149,18 @@ test('economy mode: a daily capacity per gateway, the plan before sending, the r
   for (let i = 0; i < 7; i++) await contact(db, org.id, { phone: `+7912000020${i}` });
   const now = new Date('2026-06-15T17:00:00Z'); // 20:00 Moscow
   const first = await campaign(db, org.id, { mode: 'economy' });
+  // The operator sees the schedule with the cost before launching (CH-3).
+  const est = await estimateCampaign(db, org.id, first, 0, undefined, now);
+  assert.ok(est.ok);
+  assert.equal(est.estimate.costKopecks, 7 * 30);
+  assert.deepEqual(
+    est.estimate.plan?.map((d) => [d.date, d.count]),
+    [
+      ['2026-06-15', 3],
+      ['2026-06-16', 3],
+      ['2026-06-17', 1],
+    ],
+  );
   const r1 = await launchCampaign(db, org.id, first, 'test', undefined, { now });
   assert.ok(r1.ok);
   assert.deepEqual(
@@ -194,6 +207,9 @@ test('the cascade: messenger first, SMS only if it was not accepted in time — 
   const both = await contact(db, org.id, { phone: '+79120000301', telegramChatId: '301' });
   const smsOnly = await contact(db, org.id, { phone: '+79120000302' });
   const id = await campaign(db, org.id, { texts: { sms: 'Кратко', messenger: 'Подробно и длинно' } });
+  const est = await estimateCampaign(db, org.id, id);
+  assert.ok(est.ok);
+  assert.deepEqual(est.estimate.cascade, { messages: 1, costKopecks: 0 });
   const clock = { now: new Date('2026-06-15T09:00:00Z') };
   const launched = await launchCampaign(db, org.id, id, 'test', undefined, { now: clock.now });
   assert.ok(launched.ok && launched.queued === 3);

@@ -19,6 +19,7 @@ import { ApiError, invalid, notFound } from '../errors.ts';
 import {
   ChannelSchema,
   DateTime,
+  EconomyPlan,
   errorResponses,
   Id,
   IdParams,
@@ -410,6 +411,14 @@ export const billingRoutes =
               balance: Balance,
               fits: Type.Boolean({ description: 'the available balance covers the cost' }),
               excludedByReason: Type.Record(Type.String(), Type.Integer()),
+              cascade: Type.Object(
+                { messages: Type.Integer(), costKopecks: Money },
+                {
+                  description:
+                    'recipients tried by messenger first, and what those messages cost (in costKopecks)',
+                },
+              ),
+              plan: Nullable(EconomyPlan),
               recipients: Type.Array(
                 Type.Object({
                   contactId: Id,

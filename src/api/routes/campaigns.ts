@@ -30,8 +30,8 @@ import {
   Campaign,
   CampaignTexts,
   ChannelSchema,
-  DateTime,
   DedupKeySchema,
+  EconomyPlan,
   EmptyPolicy,
   errorResponses,
   Id,
@@ -257,12 +257,7 @@ export const campaignRoutes =
               excluded: Type.Integer(),
               costKopecks: Type.Integer({ description: 'reserved on the balance' }),
               completed: Type.Boolean(),
-              plan: Type.Optional(
-                Type.Array(
-                  Type.Object({ date: Type.String(), count: Type.Integer(), from: DateTime, to: DateTime }),
-                  { description: 'economy mode: how many go each day' },
-                ),
-              ),
+              plan: Type.Optional(EconomyPlan),
               scheduledFor: Type.Optional(
                 Type.Unsafe<Date>({
                   type: 'string',
