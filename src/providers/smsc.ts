@@ -4,7 +4,8 @@
  *
  * Settings: `login` and `password` (secret), or `apiKey` (secret) instead of both; `sender` (a
  * registered sender name, optional); `url` (default https://smsc.ru; https://smsc.kz and the like
- * work too); `timeoutMs` (10000); `statusDeadlineSeconds` (86400).
+ * work too); `timeoutMs` (10000); `statusDeadlineSeconds` (86400); `statusIntervalSeconds` (60: the
+ * least time between two status questions about one message).
  *
  * One message a request: SMSC takes a list of numbers for one text, but Vestnik's texts differ per
  * recipient, and one bad number in a list would fail the others. Vestnik's message id goes as SMSC's
@@ -51,6 +52,7 @@ interface Settings {
   sender: string | undefined;
   timeoutMs: number;
   statusDeadlineSeconds: number;
+  statusIntervalSeconds: number;
 }
 
 export function smscSettings(raw: Record<string, unknown>): Settings {
@@ -63,6 +65,7 @@ export function smscSettings(raw: Record<string, unknown>): Settings {
     sender: stringSetting(raw, 'sender', false),
     timeoutMs: positiveNumberSetting(raw, 'timeoutMs', 10_000),
     statusDeadlineSeconds: positiveNumberSetting(raw, 'statusDeadlineSeconds', 86_400),
+    statusIntervalSeconds: positiveNumberSetting(raw, 'statusIntervalSeconds', 60),
   };
 }
 
@@ -101,6 +104,8 @@ export function createSmscGateway(ctx: GatewayContext): SmscGateway {
   const s = smscSettings(ctx.settings);
   const client = new HttpClient();
   const limiter = new Limiter(3);
+  /** When each provider id was last asked about (status.php), for SMSC's per-minute limits. */
+  const askedAt = new Map<string, number>();
 
   const call = async (script: string, params: Record<string, string>) => {
     const url = `${s.url}/sys/${script}`;
@@ -159,10 +164,16 @@ export function createSmscGateway(ctx: GatewayContext): SmscGateway {
 
     async status(providerIds: string[]): Promise<StatusReport[]> {
       const out: StatusReport[] = [];
-      // SMSC answers error 9 to more than one mass status request a minute for the same messages,
-      // so each poll asks for at most 100 at once and the worker's poll interval spaces them.
-      for (let i = 0; i < providerIds.length; i += 100) {
-        const pairs = providerIds.slice(i, i + 100).map((p) => {
+      // SMSC answers error 9 to more than five status requests for one message, or more than one
+      // mass request, within a minute; the worker polls every few seconds. A message asked about
+      // less than `statusIntervalSeconds` ago is left out (no report: asked again next time).
+      const now = Date.now();
+      const interval = s.statusIntervalSeconds * 1000;
+      for (const [id, at] of askedAt) if (now - at >= interval) askedAt.delete(id);
+      const due = providerIds.filter((p) => !askedAt.has(p));
+      for (const p of due) askedAt.set(p, now);
+      for (let i = 0; i < due.length; i += 100) {
+        const pairs = due.slice(i, i + 100).map((p) => {
           const at = p.indexOf(':');
           return { providerId: p, id: p.slice(0, at), phone: p.slice(at + 1) };
         });

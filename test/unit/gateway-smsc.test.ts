@@ -194,6 +194,35 @@ test('status: one request for many, pairs of id and phone, codes mapped to state
   ]);
 });
 
+test('status: a message asked about within statusIntervalSeconds is not asked again (SMSC error 9)', async () => {
+  reset();
+  const g = gateway({ statusIntervalSeconds: 0.2 });
+  fake.fallback = (r) => {
+    const ids = r.form.get('id')!.split(',').filter(Boolean);
+    const phones = r.form.get('phone')!.split(',').filter(Boolean);
+    return {
+      status: 200,
+      body: JSON.stringify(ids.map((id, k) => ({ id: Number(id), phone: phones[k], status: 0, err: 0 }))),
+    };
+  };
+  try {
+    assert.equal((await g.status!(['1:79120000001', '2:79120000002'])).length, 2);
+    assert.deepEqual(await g.status!(['1:79120000001', '2:79120000002']), [], 'too soon: nothing asked');
+    assert.equal(fake.requests.length, 1);
+    const third = await g.status!(['1:79120000001', '3:79120000003']);
+    assert.deepEqual(
+      third.map((r) => r.providerId),
+      ['3:79120000003'],
+      'only the new one',
+    );
+    assert.equal(fake.requests[1]!.form.get('id'), '3,');
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal((await g.status!(['1:79120000001'])).length, 1, 'after the interval it is asked again');
+  } finally {
+    fake.fallback = { status: 200, body: '{"id":1,"cnt":1}' };
+  }
+});
+
 test('status: an error answer throws (the worker asks again later)', async () => {
   reset();
   fake.replies.push({ status: 200, body: '{"error":"too many","error_code":9}' });
