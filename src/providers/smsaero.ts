@@ -3,7 +3,8 @@
  * authentication with the account's e-mail and API key.
  *
  * Settings: `email`, `apiKey` (secret), `sender` (the signature, «SMS Aero» when none), `url`
- * (default https://gate.smsaero.ru/v2), `timeoutMs` (10000), `statusDeadlineSeconds` (86400).
+ * (default https://gate.smsaero.ru/v2), `timeoutMs` (10000), `statusDeadlineSeconds` (86400),
+ * `statusIntervalSeconds` (30: the least time between two status questions about one message).
  *
  * Batches: messages of a request with the same text and sender go in one `sms/send` with `numbers`
  * (SMS Aero answers one record per number); the others one by one. A group refused as a whole with
@@ -50,6 +51,7 @@ interface Settings {
   sender: string;
   timeoutMs: number;
   statusDeadlineSeconds: number;
+  statusIntervalSeconds: number;
 }
 
 export function smsAeroSettings(raw: Record<string, unknown>): Settings {
@@ -61,6 +63,7 @@ export function smsAeroSettings(raw: Record<string, unknown>): Settings {
     sender: stringSetting(raw, 'sender', false) ?? 'SMS Aero',
     timeoutMs: positiveNumberSetting(raw, 'timeoutMs', 10_000),
     statusDeadlineSeconds: positiveNumberSetting(raw, 'statusDeadlineSeconds', 86_400),
+    statusIntervalSeconds: positiveNumberSetting(raw, 'statusIntervalSeconds', 30),
   };
 }
 
@@ -158,6 +161,8 @@ export function createSmsAeroGateway(ctx: GatewayContext): Gateway {
   const s = smsAeroSettings(ctx.settings);
   const client = new HttpClient();
   const limiter = new Limiter(3);
+  /** When each message was last asked about: one request each, so not at every worker check. */
+  const askedAt = new Map<string, number>();
   const post = (path: string, body: unknown) =>
     limiter.run(() =>
       client.request({
@@ -215,9 +220,15 @@ export function createSmsAeroGateway(ctx: GatewayContext): Gateway {
     },
 
     async status(providerIds) {
-      // One request per message: a failed one leaves its message for the next poll, the others count.
+      // One request per message, so a message is asked about at most once per statusIntervalSeconds
+      // (the worker checks every few seconds); a failed request leaves only its message for later.
+      const now = Date.now();
+      for (const [id, at] of askedAt) if (now - at >= s.statusIntervalSeconds * 1000) askedAt.delete(id);
+      const due = providerIds.filter((p) => !askedAt.has(p));
+      for (const p of due) askedAt.set(p, now);
+      if (due.length === 0) return [];
       const settled = await Promise.allSettled(
-        providerIds.map(async (providerId): Promise<StatusReport | null> => {
+        due.map(async (providerId): Promise<StatusReport | null> => {
           const data = (await dataOf('sms/status', { id: Number(providerId) })) as Record_ | null;
           if (!data || typeof data.status !== 'number') return null;
           return { providerId, state: STATES[data.status] ?? 'submitted', rawStatus: rawOf(data) };

@@ -236,6 +236,11 @@ test('status: a failed request leaves only its message for the next poll; all fa
       { providerId: '21', state: 'delivered', rawStatus: '1:delivery' },
     ]);
     await assert.rejects(gateway().status!(['22']), /\/v2\/sms\/status: HTTP 502/);
+    const g = gateway({ statusIntervalSeconds: 60 });
+    fake.requests.length = 0;
+    await g.status!(['21']);
+    assert.deepEqual(await g.status!(['21']), [], 'asked a moment ago: not again');
+    assert.equal(fake.requests.length, 1);
   } finally {
     fake.fallback = accept;
   }
