@@ -12,6 +12,7 @@ import { registerSandboxCommand } from './commands/sandbox.ts';
 import { registerSendCommand } from './commands/send.ts';
 import { registerServerCommands } from './commands/server.ts';
 import { registerTemplateCommands } from './commands/templates.ts';
+import { registerTimingCommands } from './commands/timing.ts';
 import { CliError } from './io.ts';
 import type { Runtime } from './runtime.ts';
 
@@ -38,6 +39,7 @@ export function createProgram(rt: Runtime): Command {
   registerSendCommand(program, rt);
   registerBillingCommands(program, rt);
   registerCampaignCommands(program, rt);
+  registerTimingCommands(program, rt);
   registerSandboxCommand(program, rt);
   registerTemplateCommands(program, rt);
   registerAudienceCommands(program, rt);

@@ -331,7 +331,12 @@ export async function applyStatusUpdates(
   updates: StatusUpdate[],
 ): Promise<{ changed: number; campaigns: number[] }> {
   if (updates.length === 0) return { changed: 0, campaigns: [] };
-  const { rows } = await db.query<{ id: number; campaign_id: number | null; state: string; channel: Channel }>(
+  const { rows } = await db.query<{
+    id: number;
+    campaign_id: number | null;
+    state: string;
+    channel: Channel;
+  }>(
     `UPDATE messages m SET state = u.state, raw_status = u.raw_status,
        final_at = CASE WHEN u.state IN ('queued', 'submitted') THEN NULL ELSE now() END,
        due_at = CASE WHEN u.state IN ('queued', 'submitted') THEN m.due_at END
@@ -363,7 +368,9 @@ async function reviveFallbacks(
   db: Queryable,
   changed: { id: number; state: string; channel: Channel }[],
 ): Promise<void> {
-  const failed = changed.filter((r) => r.channel === 'messenger' && NOT_DELIVERED.has(r.state)).map((r) => r.id);
+  const failed = changed
+    .filter((r) => r.channel === 'messenger' && NOT_DELIVERED.has(r.state))
+    .map((r) => r.id);
   if (failed.length === 0) return;
   await db.query(
     `UPDATE messages s SET state = 'queued', reason = NULL, final_at = NULL, due_at = now(),
@@ -394,7 +401,12 @@ export async function scheduleNextCheck(
 /** Submitted messages past their deadline with no final report: expired (SD-3). */
 export async function expireOverdue(db: Queryable, ids: number[]): Promise<number[]> {
   if (ids.length === 0) return [];
-  const { rows } = await db.query<{ id: number; campaign_id: number | null; state: string; channel: Channel }>(
+  const { rows } = await db.query<{
+    id: number;
+    campaign_id: number | null;
+    state: string;
+    channel: Channel;
+  }>(
     `UPDATE messages SET state = 'expired', reason = 'no final delivery report before the deadline',
        final_at = now(), due_at = NULL, lease_owner = NULL
      WHERE id = ANY($1::bigint[]) AND state = 'submitted' AND status_deadline <= now()

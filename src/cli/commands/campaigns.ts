@@ -1,5 +1,6 @@
 /** Campaigns from the command line: create, estimate, launch, follow, cancel. */
 import type { Command } from 'commander';
+import { DateTime } from 'luxon';
 import { FILTER_OBJECT_KINDS } from '../../core/audience/filter.ts';
 import type { AttachmentSpec, CampaignTexts } from '../../core/content.ts';
 import { formatRoubles } from '../../core/pricing.ts';
@@ -17,8 +18,10 @@ import {
 } from '../../store/campaigns.ts';
 import { missingContactIds } from '../../store/contacts.ts';
 import { closeCampaign, pauseCampaign, resumeCampaign } from '../../store/control.ts';
+import { getOrg } from '../../store/orgs.ts';
 import { CliError } from '../io.ts';
 import { parseId, printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
+import { parseTiming, planLines, registerRunsCommand, type TimingFlags, timingOptions } from './timing.ts';
 
 const ORG = ['--org <id>', 'the organisation (default: the only one)'] as const;
 
@@ -76,7 +79,8 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
   const { io } = rt;
   const campaign = program.command('campaign').description('campaigns (SD-1)');
 
-  campaign
+  registerRunsCommand(campaign, rt);
+  const create = campaign
     .command('create')
     .description('create a draft campaign')
     .requiredOption('--name <name>', 'what it is, for the list')
@@ -102,9 +106,10 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
     .option('--contacts <ids>', 'only these contacts (default: all)')
     .option('--sender <name>', 'an approved SMS sender name')
     .option('--translit', 'send Cyrillic as Latin letters (GSM-7: 160 characters per SMS instead of 70)')
-    .option(...ORG)
-    .action(
-      async (o: {
+    .option(...ORG);
+  timingOptions(create).action(
+    async (
+      o: {
         name: string;
         text?: string;
         channel: string;
@@ -119,57 +124,60 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
         sender?: string;
         translit?: boolean;
         org?: string;
-      }) => {
-        if (!(CHANNELS as readonly string[]).includes(o.channel))
-          throw new CliError(`--channel ${o.channel}: use ${CHANNELS.join(', ')}`);
-        const channel = o.channel as Channel;
-        const texts: CampaignTexts = {
-          ...(o.smsText !== undefined ? { sms: o.smsText } : {}),
-          ...(o.messengerText !== undefined ? { messenger: o.messengerText } : {}),
-        };
-        if (channel === 'email' && o.text !== undefined)
-          texts.email = { subject: o.subject ?? '', html: o.text, text: o.plainText ?? null };
-        const content = campaignContent(channel, {
-          ...(channel !== 'email' && o.text !== undefined ? { textTemplate: o.text } : {}),
-          ...(o.subject !== undefined ? { subject: o.subject } : {}),
-          texts,
-        });
-        if (!content.ok)
-          throw new CliError(content.problems.map((p) => `${cliField(p.field)}: ${p.message}`).join('\n'));
-        const emptyPolicy = parseEmpty(o.empty);
-        const attachments = parseAttachments(o.attach, o.attachOwn);
-        if (channel !== 'email' && (attachments.documentIds.length || attachments.perRecipient))
-          throw new CliError(`--attach: only an e-mail carries files, not ${channel}`);
-        const c = await withDb(rt, 'campaign create', async (db) => {
-          const orgId = await resolveOrg(db, o.org);
-          const audience = o.contacts
-            ? { kind: 'contacts' as const, contactIds: ids(o.contacts) }
-            : { kind: 'all' as const };
-          if (audience.kind === 'contacts') {
-            const missing = await missingContactIds(db, orgId, audience.contactIds);
-            if (missing.length) throw new CliError(`--contacts: no such contacts: ${missing.join(', ')}`);
-          }
-          return insertCampaign(
-            db,
-            orgId,
-            {
-              name: o.name,
-              channel,
-              ...content.value,
-              emptyPolicy,
-              attachments,
-              audience,
-              sender: o.sender ?? null,
-              transliterate: o.translit ?? false,
-            },
-            'cli',
-          );
-        });
-        io.out(
-          `Created campaign ${c.id} «${c.name}» (draft). Next: vestnik campaign estimate ${c.id}; vestnik campaign launch ${c.id}`,
+      } & TimingFlags,
+    ) => {
+      if (!(CHANNELS as readonly string[]).includes(o.channel))
+        throw new CliError(`--channel ${o.channel}: use ${CHANNELS.join(', ')}`);
+      const channel = o.channel as Channel;
+      const texts: CampaignTexts = {
+        ...(o.smsText !== undefined ? { sms: o.smsText } : {}),
+        ...(o.messengerText !== undefined ? { messenger: o.messengerText } : {}),
+      };
+      if (channel === 'email' && o.text !== undefined)
+        texts.email = { subject: o.subject ?? '', html: o.text, text: o.plainText ?? null };
+      const content = campaignContent(channel, {
+        ...(channel !== 'email' && o.text !== undefined ? { textTemplate: o.text } : {}),
+        ...(o.subject !== undefined ? { subject: o.subject } : {}),
+        texts,
+      });
+      if (!content.ok)
+        throw new CliError(content.problems.map((p) => `${cliField(p.field)}: ${p.message}`).join('\n'));
+      const emptyPolicy = parseEmpty(o.empty);
+      const attachments = parseAttachments(o.attach, o.attachOwn);
+      if (channel !== 'email' && (attachments.documentIds.length || attachments.perRecipient))
+        throw new CliError(`--attach: only an e-mail carries files, not ${channel}`);
+      const c = await withDb(rt, 'campaign create', async (db) => {
+        const orgId = await resolveOrg(db, o.org);
+        const timing = parseTiming(o, (await getOrg(db, orgId))!.timeZone);
+        const audience = o.contacts
+          ? { kind: 'contacts' as const, contactIds: ids(o.contacts) }
+          : { kind: 'all' as const };
+        if (audience.kind === 'contacts') {
+          const missing = await missingContactIds(db, orgId, audience.contactIds);
+          if (missing.length) throw new CliError(`--contacts: no such contacts: ${missing.join(', ')}`);
+        }
+        return insertCampaign(
+          db,
+          orgId,
+          {
+            name: o.name,
+            channel,
+            ...content.value,
+            emptyPolicy,
+            attachments,
+            audience,
+            sender: o.sender ?? null,
+            transliterate: o.translit ?? false,
+            ...timing,
+          },
+          'cli',
         );
-      },
-    );
+      });
+      io.out(
+        `Created campaign ${c.id} «${c.name}» (draft). Next: vestnik campaign estimate ${c.id}; vestnik campaign launch ${c.id}`,
+      );
+    },
+  );
 
   campaign
     .command('list')
@@ -192,15 +200,12 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
     .option('--json', 'print JSON with the first recipients in detail')
     .option(...ORG)
     .action(async (id: string, o: { json?: boolean; org?: string }) => {
-      const r = await withDb(rt, 'campaign estimate', async (db) =>
-        estimateCampaign(
-          db,
-          await resolveOrg(db, o.org),
-          parseId(id, 'campaign'),
-          o.json ? 100 : 0,
-          rt.config,
-        ),
-      );
+      let zone = 'Europe/Moscow';
+      const r = await withDb(rt, 'campaign estimate', async (db) => {
+        const orgId = await resolveOrg(db, o.org);
+        zone = (await getOrg(db, orgId))!.timeZone;
+        return estimateCampaign(db, orgId, parseId(id, 'campaign'), o.json ? 100 : 0, rt.config);
+      });
       if (!r.ok) throw new CliError(r.message);
       const e = r.estimate;
       if (o.json) return printJson(io, e);
@@ -213,6 +218,14 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
         `  Available: ${formatRoubles(e.balance.availableKopecks)}${e.fits ? '' : '  — not enough: top up first'}`,
       );
       for (const [reason, n] of Object.entries(e.excludedByReason)) io.out(`  Excluded (${reason}): ${n}`);
+      if (e.cascade.messages)
+        io.out(
+          `  Messenger first: ${e.cascade.messages} recipients (${formatRoubles(e.cascade.costKopecks)} of the cost)`,
+        );
+      if (e.plan) {
+        io.out('  Economy plan (day: messages):');
+        for (const line of planLines(e.plan, zone)) io.out(line);
+      }
     });
 
   campaign
@@ -220,14 +233,25 @@ export function registerCampaignCommands(program: Command, rt: Runtime): void {
     .description('render, price and queue every message, reserving the cost on the balance')
     .option(...ORG)
     .action(async (id: string, o: { org?: string }) => {
-      const r = await withDb(rt, 'campaign launch', async (db) =>
-        launchCampaign(db, await resolveOrg(db, o.org), parseId(id, 'campaign'), 'cli', rt.config),
-      );
+      let zone = 'Europe/Moscow';
+      const r = await withDb(rt, 'campaign launch', async (db) => {
+        const orgId = await resolveOrg(db, o.org);
+        zone = (await getOrg(db, orgId))!.timeZone;
+        return launchCampaign(db, orgId, parseId(id, 'campaign'), 'cli', rt.config);
+      });
       if (!r.ok) throw new CliError(r.message);
       rt.wake?.();
+      if (r.scheduledFor) {
+        const when = DateTime.fromJSDate(r.scheduledFor, { zone }).toFormat('dd.MM.yyyy HH:mm');
+        return io.out(
+          `Scheduled campaign ${id}: it runs at ${when} (${zone}); vestnik campaign cancel ${id} to stop it`,
+        );
+      }
       io.out(
         `Launched campaign ${id}: ${r.queued} queued, ${r.excluded} excluded, ${formatRoubles(r.costKopecks)} reserved${r.completed ? '; nothing to send, completed' : ''}`,
       );
+      if (r.plan)
+        for (const line of ['Economy plan (day: messages):', ...planLines(r.plan, zone)]) io.out(line);
       if (!rt.serverDb && !rt.config.databaseUrl)
         io.out('The messages go when the server runs: vestnik serve');
     });
