@@ -51,12 +51,23 @@ export async function gate(
   const left = claimed.filter((m) => !dropped.has(m.id));
   const send: ClaimedMessage[] = [];
   const capped: ClaimedMessage[] = [];
+  // A batch's messages share a few zones and one clock: each zone's answer is worked out once.
+  const open = new Map<string, boolean>();
+  const isOpen = (org: Org, zone: string): boolean => {
+    const key = `${org.id}:${zone}`;
+    let yes = open.get(key);
+    if (yes === undefined) {
+      yes = inWindow(now, zone, windowOf(org));
+      open.set(key, yes);
+    }
+    return yes;
+  };
   for (const m of left) {
     if (!m.zone || m.contactId === null) send.push(m);
     else {
       const org = orgOf(m.orgId);
       if (m.collection || (org.dailyCapPerRecipient && m.campaignId !== null)) capped.push(m);
-      else if (!m.windowed || inWindow(now, m.zone, windowOf(org))) send.push(m);
+      else if (!m.windowed || isOpen(org, m.zone)) send.push(m);
       else {
         const w = windowOf(org);
         const at = nextInWindow(now, m.zone, w);
