@@ -411,3 +411,27 @@ test('the cascade: a late messenger report is recorded; «not delivered» sends 
   assert.equal(charges.rows.length, 3);
   assert.equal(new Set(charges.rows.map((c) => c.message_id)).size, 3);
 });
+
+test('the organisation’s general cap: at most N messages per recipient and local day, the rest the next morning', async () => {
+  const { db } = await openTestDb();
+  const org = await setup(db, { dailyCapPerRecipient: 1 });
+  const far = await contact(db, org.id, { phone: '+79120000801', timeZone: 'Asia/Novosibirsk' });
+  const clock = { now: new Date('2026-06-15T09:00:00Z') }; // 16:00 in Novosibirsk
+  const w = worker(db, clock);
+  const ids: number[] = [];
+  for (let k = 0; k < 2; k++) {
+    const id = await campaign(db, org.id, { audience: { kind: 'contacts', contactIds: [far] } });
+    assert.ok((await launchCampaign(db, org.id, id, 'test', undefined, { now: clock.now })).ok);
+    ids.push(id);
+  }
+  assert.equal(await w.sendDue(), 2);
+  const [first] = await rows(db, ids[0]!);
+  const [second] = await rows(db, ids[1]!);
+  assert.equal(first!.state, 'submitted');
+  assert.equal(second!.state, 'queued');
+  assert.equal(iso(second!.due_at), '2026-06-16T03:00:00Z'); // 10:00 in Novosibirsk
+  assert.match(second!.due_reason ?? '', /cap: 1 a day reached/);
+  // A single message through the API is transactional: neither capped nor held by the window.
+  clock.now = new Date('2026-06-15T09:30:00Z');
+  assert.equal(await w.sendDue(), 0);
+});
