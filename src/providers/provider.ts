@@ -76,6 +76,12 @@ export interface Gateway {
   parseCallback?(req: CallbackRequest): CallbackResult;
   balance?(): Promise<{ kopecks: number }>;
   /**
+   * The account's sender names as the provider knows them, with their moderation state mapped onto
+   * Vestnik's (`pending` is the registry's «requested») and the provider's own status kept in `raw`.
+   * Only providers with an API for it (SMS Aero's `sign/list`); `vestnik sender sync` uses it.
+   */
+  senderNames?(): Promise<ProviderSenderName[]>;
+  /**
    * Reports that arrive on the gateway's own connection rather than by HTTP callback or polling
    * (SMPP `deliver_sm` receipts, which the SMSC may send on any bind of the account at any time).
    * The gateway pool registers one listener when it builds the gateway (dispatch/gatewayPool.ts); the
@@ -85,6 +91,12 @@ export interface Gateway {
    */
   onReports?(listener: ReportListener): void;
   close?(): Promise<void>;
+}
+
+export interface ProviderSenderName {
+  name: string;
+  state: 'approved' | 'pending' | 'rejected';
+  raw: string;
 }
 
 export type ReportListener = (reports: StatusReport[]) => Promise<void>;
