@@ -17,6 +17,7 @@
  * Message statuses: 0 queued, 3 sent, 4 waiting for a report, 8 on moderation → submitted;
  * 1 delivered; 2 undelivered; 6 rejected. The raw value is kept as `status:extendStatus`.
  * Delivery reports: polled, one `sms/status` per message, three at a time.
+ * Sender names: `sign/list`, page by page, mapped in smsaeroSigns.ts (`vestnik sender sync`).
  */
 import type { MessageState } from '../core/states.ts';
 import {
@@ -41,9 +42,11 @@ import {
   type GatewayContext,
   GatewaySettingsError,
   type OutgoingMessage,
+  type ProviderSenderName,
   type SendOutcome,
   type StatusReport,
 } from './provider.ts';
+import { smsAeroSignPage } from './smsaeroSigns.ts';
 
 interface Settings {
   url: string;
@@ -244,6 +247,22 @@ export function createSmsAeroGateway(ctx: GatewayContext): Gateway {
       const kopecks = roublesToKopecks(data?.balance);
       if (kopecks === null) throw new Error(`${s.url}/balance: no balance in the answer`);
       return { kopecks };
+    },
+
+    async senderNames() {
+      // Bounded: 100 pages is far more names than an account has; a page that adds none ends it.
+      const byName = new Map<string, ProviderSenderName>();
+      let seen = 0;
+      for (let page = 1; page <= 100; page++) {
+        const p = smsAeroSignPage(
+          await dataOf(page === 1 ? 'sign/list' : `sign/list?page=${page}`, {}),
+          seen,
+        );
+        for (const n of p.names) byName.set(n.name, n);
+        seen += p.records;
+        if (!p.more) break;
+      }
+      return [...byName.values()];
     },
 
     async close() {

@@ -195,20 +195,33 @@ export interface GatewayCheck {
   message: string;
 }
 
+/**
+ * Builds a gateway from its row with its credentials opened, to ask its provider something (the
+ * configuration check, the sender names) — not for sending, which the worker's pool does. Throws on
+ * an unknown kind, credentials that do not open, or settings the factory refuses. Close it after.
+ */
+export function buildGateway(
+  row: GatewayRow,
+  box: SecretBox,
+  publicUrl: string,
+): Gateway & { verify?: () => Promise<string> } {
+  const factory = GATEWAY_KINDS[row.kind];
+  if (!factory) throw new Error(`unknown gateway kind ${row.kind}`);
+  const secrets = row.secrets ? box.open(row.secrets, gatewaySecretContext(row.id)) : {};
+  return factory({
+    gatewayId: row.id,
+    channel: row.channel,
+    settings: { ...row.settings, ...secrets },
+    callbackUrl: `${publicUrl}/api/v1/callbacks/${row.id}`,
+    callbackSecret: row.callbackSecret,
+  });
+}
+
 /** `vestnik gateway test`: builds the gateway from its row and asks its provider what it can. */
 export async function testGateway(row: GatewayRow, box: SecretBox, publicUrl: string): Promise<GatewayCheck> {
-  const factory = GATEWAY_KINDS[row.kind];
-  if (!factory) return { ok: false, checked: 'nothing', message: `unknown gateway kind ${row.kind}` };
   let gateway: Gateway & { verify?: () => Promise<string> };
   try {
-    const secrets = row.secrets ? box.open(row.secrets, gatewaySecretContext(row.id)) : {};
-    gateway = factory({
-      gatewayId: row.id,
-      channel: row.channel,
-      settings: { ...row.settings, ...secrets },
-      callbackUrl: `${publicUrl}/api/v1/callbacks/${row.id}`,
-      callbackSecret: row.callbackSecret,
-    });
+    gateway = buildGateway(row, box, publicUrl);
   } catch (err) {
     const where = err instanceof GatewaySettingsError ? `setting ${err.setting}: ` : '';
     return { ok: false, checked: 'nothing', message: `${where}${(err as Error).message}` };

@@ -14,6 +14,7 @@ import {
   testGateway,
   viewGateway,
 } from '../../services/gateways.ts';
+import { syncSenders } from '../../services/senderSync.ts';
 import { completeFinishedCampaigns } from '../../store/campaigns.ts';
 import { findGateway, getGatewayById, listGateways } from '../../store/gateways.ts';
 import { applyStatusUpdates } from '../../store/queue.ts';
@@ -70,6 +71,27 @@ const Check = Type.Object({
   ok: Type.Boolean(),
   checked: Type.Union([Type.Literal('balance'), Type.Literal('credentials'), Type.Literal('nothing')]),
   message: Type.String(),
+});
+
+const SenderState = Type.Union([
+  Type.Literal('requested'),
+  Type.Literal('approved'),
+  Type.Literal('rejected'),
+]);
+const SenderSync = Type.Object({
+  gateway: Type.Object({ id: Id, name: Type.String(), kind: Type.String() }),
+  total: Type.Integer({ description: 'sender names the provider listed' }),
+  changes: Type.Array(
+    Type.Object({
+      name: Type.String(),
+      before: Type.Union([SenderState, Type.Null()], { description: 'null: the name was new' }),
+      after: SenderState,
+      raw: Type.String({ description: "the provider's own status of the name" }),
+    }),
+  ),
+  unknownToProvider: Type.Array(Type.String(), {
+    description: 'names registered with this gateway that the provider did not list (left as they are)',
+  }),
 });
 
 const problem = (p: GatewayProblem) =>
@@ -155,6 +177,24 @@ export const gatewayRoutes =
         const row = await findGateway(db, who(req).orgId, req.params.id);
         if (!row) throw new ApiError(404, 'not_found', 'no such gateway');
         return testGateway(row, box, config.publicUrl);
+      },
+    );
+
+    app.post(
+      '/api/v1/gateways/:id/senders/sync',
+      {
+        config: { permission: 'gateways.manage' },
+        schema: {
+          tags: ['gateways', 'senders'],
+          summary: "Take the gateway's sender names and their moderation state from its provider (SMS Aero)",
+          params: IdParams,
+          response: { 200: SenderSync, ...errorResponses, 502: ErrorRef },
+        },
+      },
+      async (req) => {
+        const r = await syncSenders(db, box, config.publicUrl, who(req).orgId, req.params.id);
+        if (!r.ok) throw new ApiError(r.status, r.code, r.message);
+        return r.value;
       },
     );
 

@@ -1,10 +1,12 @@
 /** Money from the command line: balance, top-ups, the period report, tariffs, sender names, SMS inspection. */
 import type { Command } from 'commander';
 import { formatRoubles, parseRoubles } from '../../core/pricing.ts';
+import { SecretBox } from '../../core/secrets.ts';
 import { sanitizeDisplayName, validateSmsSender } from '../../core/senders.ts';
 import { inspectSms } from '../../core/sms/segments.ts';
 import { transliterate } from '../../core/sms/translit.ts';
 import { CHANNELS, type Channel } from '../../core/states.ts';
+import { describeSenderSync, syncSenders } from '../../services/senderSync.ts';
 import { listGateways } from '../../store/gateways.ts';
 import { getBalance, topUp } from '../../store/ledger.ts';
 import { periodReport, periodReportCsv } from '../../store/reports.ts';
@@ -181,6 +183,18 @@ export function registerBillingCommands(program: Command, rt: Runtime): void {
       );
       for (const s of rows)
         io.out(`${s.id}\tgateway ${s.gatewayId}\t${s.name}\t${s.state}${s.reason ? `\t${s.reason}` : ''}`);
+    });
+  sender
+    .command('sync <gateway>')
+    .description("take the gateway's sender names and their moderation state from its provider (SMS Aero)")
+    .option(...ORG)
+    .action(async (ref: string, o: { org?: string }) => {
+      const box = SecretBox.fromKey(rt.config.secretKey, (m) => io.err(`warning: ${m}`));
+      const r = await withDb(rt, 'sender sync', async (db) =>
+        syncSenders(db, box, rt.config.publicUrl, await resolveOrg(db, o.org), ref),
+      );
+      if (!r.ok) throw new CliError(r.message);
+      io.out(describeSenderSync(r.value));
     });
   for (const [verb, state] of [
     ['approve', 'approved'],
