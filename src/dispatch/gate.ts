@@ -5,10 +5,13 @@
  * queue that runs late, a retry or a paused campaign can carry a message past it; so the worker asks
  * again, on its own clock, and moves what may not go now to when it may, without spending an attempt.
  *
- * The cascade's switch (CH-2): the SMS locks its messenger message. Accepted (submitted or later) →
- * the SMS is excluded; still queued and nobody sending it → the messenger message is excluded and the
+ * The cascade's switch (CH-2): the SMS locks its messenger message. Delivered → the SMS is
+ * excluded; accepted by the gateway but not yet reported → the SMS waits for the report; failed for
+ * good → the SMS goes; still queued and nobody sending it → the messenger message is excluded and the
  * SMS goes; being sent right now (locked by another worker's transaction, or leased) → the SMS waits a
- * few seconds and asks again. Exactly one of the two is ever handed to a gateway.
+ * few seconds and asks again. A message whose messenger twin was handed to a gateway is sent only if
+ * that one is reported not delivered: a recipient gets one of the two, never both — short of a
+ * messenger send that timed out after its provider took it, which nobody can tell.
  */
 import { type CapRules, Recipient } from '../core/schedule/caps.ts';
 import { inWindow, nextInWindow } from '../core/schedule/window.ts';
@@ -31,8 +34,9 @@ export interface GateOutcome {
   deferred: number;
 }
 
-const ACCEPTED = new Set(['submitted', 'delivered', 'unknown']);
 const IN_FLIGHT_RETRY_MS = 5000;
+/** How often an SMS asks again while its messenger message waits for its delivery report. */
+const REPORT_WAIT_MS = 30_000;
 
 export async function gate(
   tx: Queryable,
@@ -121,14 +125,23 @@ async function switchCascades(
         at: new Date(now.getTime() + IN_FLIGHT_RETRY_MS),
         reason: 'cascade: the messenger message is being sent; deciding after its answer',
       });
-    } else if (ACCEPTED.has(f.state)) {
+    } else if (f.state === 'delivered') {
       dropped.add(m.id);
       results.push({
         id: m.id,
         kind: 'final',
         state: 'excluded',
         rawStatus: null,
-        reason: 'cascade: the messenger accepted it, no SMS needed',
+        reason: 'cascade: the messenger delivered it, no SMS needed',
+      });
+    } else if (f.state === 'submitted') {
+      // Accepted by the messenger's gateway, not yet on the phone: its report decides. Waiting keeps
+      // both from going and a final state from ever being undone.
+      dropped.add(m.id);
+      deferrals.push({
+        id: m.id,
+        at: new Date(now.getTime() + REPORT_WAIT_MS),
+        reason: 'cascade: the messenger accepted it; the SMS goes only if it reports it not delivered',
       });
     } else if (f.state === 'queued') {
       const reason = 'cascade: not accepted by the messenger in time; sent by SMS';
@@ -137,7 +150,7 @@ async function switchCascades(
         results.push({ id: f.id, kind: 'final', state: 'excluded', rawStatus: null, reason });
       } else switched.push(f.id);
     }
-    // Otherwise the messenger failed for good (rejected, undelivered, expired): the SMS goes.
+    // Otherwise the messenger failed for good (rejected, undelivered, expired, unknown): the SMS goes.
   }
   if (switched.length)
     await tx.query(

@@ -353,33 +353,7 @@ export async function applyStatusUpdates(
   );
   // Reports for provider ids no message carries yet overtook the submit answer: keep them.
   if (rows.length < updates.length) await keepEarlyReports(db, gatewayId, updates);
-  await reviveFallbacks(db, rows);
   return { changed: rows.length, campaigns: finalCampaigns(rows) };
-}
-
-const NOT_DELIVERED = new Set(['undelivered', 'rejected', 'expired']);
-
-/**
- * The cascade (CH-2): an SMS excluded because its messenger message was accepted goes after all when
- * the messenger reports that message undelivered — a recipient without the messenger app must not
- * end with nothing. Only while the campaign is sending (its reservation still holds the SMS's price).
- */
-async function reviveFallbacks(
-  db: Queryable,
-  changed: { id: number; state: string; channel: Channel }[],
-): Promise<void> {
-  const failed = changed
-    .filter((r) => r.channel === 'messenger' && NOT_DELIVERED.has(r.state))
-    .map((r) => r.id);
-  if (failed.length === 0) return;
-  await db.query(
-    `UPDATE messages s SET state = 'queued', reason = NULL, final_at = NULL, due_at = now(),
-       due_reason = 'cascade: the messenger reported it not delivered; by SMS now'
-     FROM campaigns c
-     WHERE s.cascade_of = ANY($1::bigint[]) AND s.state = 'excluded' AND s.reason LIKE 'cascade: the messenger accepted%'
-       AND c.id = s.campaign_id AND c.state = 'sending'`,
-    [failed],
-  );
 }
 
 /** Puts a polled message back to wait for its next check. */
@@ -413,7 +387,6 @@ export async function expireOverdue(db: Queryable, ids: number[]): Promise<numbe
      RETURNING id, campaign_id, state, channel`,
     [ids],
   );
-  await reviveFallbacks(db, rows);
   return finalCampaigns(rows);
 }
 

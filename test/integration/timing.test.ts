@@ -201,7 +201,7 @@ test('economy mode: a daily capacity per gateway, the plan before sending, the r
   assert.match(m!.due_reason ?? '', /^economy: slot of 2026-06-17/);
 });
 
-test('the cascade: messenger first, SMS only if it was not accepted in time — never both', async () => {
+test('the cascade: messenger first, SMS only if the messenger did not deliver it — never both', async () => {
   const { db } = await openTestDb();
   const org = await setup(db, { windowStart: '00:00', windowEnd: '24:00', messengerWaitSeconds: 90 });
   const both = await contact(db, org.id, { phone: '+79120000301', telegramChatId: '301' });
@@ -223,6 +223,7 @@ test('the cascade: messenger first, SMS only if it was not accepted in time — 
   const w = worker(db, clock);
   assert.equal(await w.sendDue(), 2, 'the messenger message and the SMS of the recipient without one');
   clock.now = new Date('2026-06-15T09:01:30Z');
+  assert.equal(await w.checkDue(), 2, 'the delivery reports of both');
   assert.equal(await w.sendDue(), 1);
   r = await rows(db, id);
   assert.equal(r.find((m) => m.id === fallback.id)!.state, 'excluded');
@@ -233,7 +234,7 @@ test('the cascade: messenger first, SMS only if it was not accepted in time — 
   assert.equal(charged.rows[0]!.n, 2, 'charged for the two messages really sent');
   const why = await explainMessage(db, org.id, fallback.id);
   assert.equal(why?.cascade?.role, 'sms_fallback');
-  assert.match(why?.explanation ?? '', /messenger accepted it/);
+  assert.match(why?.explanation ?? '', /messenger delivered it/);
 });
 
 test('the cascade: a messenger that fails lets the SMS go after the wait, and the messenger stops', async () => {
@@ -304,10 +305,12 @@ test('the cascade race: a messenger message being sent while the SMS comes due �
     clock.now = new Date('2026-06-15T09:01:36Z');
     await w.sendDue();
     r = await rows(db, id);
+    // Accepted, not yet delivered: the SMS waits for the report instead of going.
     assert.deepEqual(
       r.map((m) => m.state),
-      ['submitted', 'excluded'],
+      ['submitted', 'queued'],
     );
+    assert.match(r[1]!.due_reason ?? '', /the SMS goes only if it reports it not delivered/);
   } else {
     // PGlite's claim is a lease: another worker has leased the messenger message until 09:02:30.
     await db.query(
@@ -322,9 +325,22 @@ test('the cascade race: a messenger message being sent while the SMS comes due �
     await w.sendDue();
     assert.deepEqual(
       (await rows(db, id)).map((m) => m.state),
-      ['submitted', 'excluded'],
+      ['submitted', 'queued'],
     );
   }
+  // The messenger's report: delivered. The SMS, asked again, is called off — one of the two went.
+  await db.query("UPDATE messages SET state = 'delivered' WHERE id = $1", [first!.id]);
+  clock.now = new Date('2026-06-15T09:02:10Z');
+  await w.sendDue();
+  assert.deepEqual(
+    (await rows(db, id)).map((m) => m.state),
+    ['delivered', 'excluded'],
+  );
+  const charges = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM ledger WHERE kind = 'charge' AND message_id = ANY($1::bigint[])`,
+    [[first!.id, sms!.id]],
+  );
+  assert.equal(charges.rows[0]!.n, 0, 'this test accepted the messenger by hand: nothing was charged');
 });
 
 test('debt collection: 2 a day per debtor, never at night, in the debtor’s local time', async () => {
@@ -361,7 +377,7 @@ test('debt collection: 2 a day per debtor, never at night, in the debtor’s loc
   assert.equal(iso(m!.due_at), '2026-06-20T06:00:00Z');
 });
 
-test('the cascade: a late messenger report is recorded; «not delivered» sends the SMS after all, charged once each', async () => {
+test('the cascade: the SMS waits for the messenger’s report — «delivered» calls it off, «not delivered» sends it', async () => {
   const { db } = await openTestDb();
   const org = await setup(db, { windowStart: '00:00', windowEnd: '24:00', messengerWaitSeconds: 90 });
   const gw = (await listGateways(db, org.id)).find((g) => g.channel === 'messenger')!;
@@ -372,14 +388,17 @@ test('the cascade: a late messenger report is recorded; «not delivered» sends 
   assert.ok((await launchCampaign(db, org.id, id, 'test', undefined, { now: clock.now })).ok);
   const w = worker(db, clock);
   assert.equal(await w.sendDue(), 2);
+  // No report yet when the SMS come due: they wait, and ask again every 30 s.
   clock.now = new Date('2026-06-15T09:01:30Z');
   assert.equal(await w.sendDue(), 2);
   let r = await rows(db, id);
   assert.deepEqual(
     r.map((m) => m.state),
-    ['submitted', 'excluded', 'submitted', 'excluded'],
+    ['submitted', 'queued', 'submitted', 'queued'],
   );
-  // The messenger's reports arrive after the SMS's turn: one delivered, one not delivered.
+  assert.equal(iso(r[1]!.due_at), '2026-06-15T09:02:00Z');
+  assert.equal(r[1]!.attempts, 0, 'waiting spends no attempt');
+  // The reports arrive: one delivered, one not delivered (no messenger app on that phone).
   const ids = await db.query<{ contact_id: number; provider_message_id: string }>(
     "SELECT contact_id, provider_message_id FROM messages WHERE campaign_id = $1 AND channel = 'messenger'",
     [id],
@@ -390,6 +409,8 @@ test('the cascade: a late messenger report is recorded; «not delivered» sends 
     { providerId: pid(reached), state: 'delivered', rawStatus: 'DELIVERED' },
     { providerId: other.provider_message_id, state: 'undelivered', rawStatus: 'NO_APP' },
   ]);
+  clock.now = new Date('2026-06-15T09:02:00Z');
+  assert.equal(await w.sendDue(), 2);
   r = await rows(db, id);
   assert.deepEqual(
     r.map((m) => [m.channel, m.state]),
@@ -397,17 +418,14 @@ test('the cascade: a late messenger report is recorded; «not delivered» sends 
       ['messenger', 'delivered'],
       ['sms', 'excluded'],
       ['messenger', 'undelivered'],
-      ['sms', 'queued'],
+      ['sms', 'submitted'],
     ],
   );
-  assert.match(r[3]!.due_reason ?? '', /not delivered; by SMS now/);
-  clock.now = new Date();
-  assert.equal(await w.sendDue(), 1);
   const charges = await db.query<{ message_id: number }>(
     `SELECT message_id FROM ledger WHERE kind = 'charge' AND message_id = ANY($1::bigint[])`,
     [r.map((m) => m.id)],
   );
-  // Three messages really went (two messenger, one SMS): three charges, none twice.
+  // Three messages really went (two by messenger, one SMS): three charges, none twice.
   assert.equal(charges.rows.length, 3);
   assert.equal(new Set(charges.rows.map((c) => c.message_id)).size, 3);
 });

@@ -102,7 +102,10 @@ test('the message states and the final ones are exactly those of SD-2', () => {
   ]);
   const notFinal = MESSAGE_STATES.filter((s) => !isFinal(s));
   assert.deepEqual(notFinal, ['prepared', 'queued', 'submitted']);
-  assert.deepEqual([...CAMPAIGN_STATES], ['draft', 'sending', 'paused', 'completed', 'cancelled']);
+  assert.deepEqual(
+    [...CAMPAIGN_STATES],
+    ['draft', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'],
+  );
   assert.deepEqual([...CHANNELS], ['sms', 'messenger', 'email']);
 });
 
