@@ -246,3 +246,11 @@ export async function hurryFallbacks(db: Queryable, refused: number[], now: Date
     [refused, now],
   );
 }
+
+/** The messenger messages of a round that failed for good: their cascade SMS may go at once. */
+export function refusedByMessenger(claimed: ClaimedMessage[], results: SendResultRow[]): number[] {
+  const messenger = new Set(claimed.filter((m) => m.channel === 'messenger').map((m) => m.id));
+  return results
+    .filter((r) => r.kind === 'final' && r.state !== 'excluded' && messenger.has(r.id))
+    .map((r) => r.id);
+}

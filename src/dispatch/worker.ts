@@ -9,28 +9,28 @@
  *                       └─permanent──▶ rejected (never retried)
  *   submitted ──claim──▶ poll ──final──▶ delivered / undelivered / …; past the deadline ▶ expired
  */
+
+import { groupBy } from '../core/groupBy.ts';
 import { backoffSeconds, DEFAULT_RETRY, type RetryPolicy, shouldRetry } from '../core/retry.ts';
 import type { Gateway, SendOutcome } from '../providers/provider.ts';
 import { completeFinishedCampaigns } from '../store/campaigns.ts';
 import type { Db, Queryable } from '../store/db.ts';
-import { getOrg, type Org } from '../store/orgs.ts';
 import {
-  applyStatusUpdates,
   type ClaimedMessage,
   claimDue,
-  expireOverdue,
   type Lane,
   lockDueForSend,
   recordSendResults,
   recordSendResultsIn,
   type SendResultRow,
-  scheduleNextCheck,
 } from '../store/queue.ts';
 import { takeTokens } from '../store/rateLimits.ts';
 import { loadAttachments } from './attachments.ts';
 import { Breakers } from './breaker.ts';
-import { gate, hurryFallbacks } from './gate.ts';
+import { gate, hurryFallbacks, refusedByMessenger } from './gate.ts';
 import type { GatewayPool } from './gatewayPool.ts';
+import { OrgCache } from './orgCache.ts';
+import { checkStatuses } from './statusRound.ts';
 
 export interface WorkerOptions {
   id: string;
@@ -49,9 +49,6 @@ export interface WorkerOptions {
   clock?: () => Date;
 }
 
-/** How long a worker trusts an organisation's delivery settings before reading them again. */
-const ORG_TTL_MS = 30_000;
-
 export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'id'> = {
   batchSize: 500,
   leaseSeconds: 60,
@@ -62,19 +59,9 @@ export const DEFAULT_WORKER_OPTIONS: Omit<WorkerOptions, 'id'> = {
   lane: 'all',
 };
 
-function groupBy<T, K>(items: T[], key: (t: T) => K): Map<K, T[]> {
-  const out = new Map<K, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
-}
-
 export class DispatchWorker {
   private readonly breakers: Breakers;
+  private readonly orgs: OrgCache;
 
   constructor(
     private readonly db: Db,
@@ -82,6 +69,7 @@ export class DispatchWorker {
     readonly options: WorkerOptions,
   ) {
     this.breakers = options.breakers ?? new Breakers();
+    this.orgs = new OrgCache(db);
   }
 
   /**
@@ -114,7 +102,7 @@ export class DispatchWorker {
       const { count, done } = await this.db.transaction(async (tx) => {
         const claimed = await lockDueForSend(tx, o.batchSize, o.leaseSeconds, o.lane, clock);
         if (claimed.length === 0) return { count: 0, done: [] };
-        const passed = await gate(tx, claimed, now(), 'locked', await this.orgsOf(claimed));
+        const passed = await gate(tx, claimed, now(), 'locked', await this.orgs.of(claimed));
         const results = [...passed.results, ...(await this.sendClaimed(tx, passed.send))];
         const done = await recordSendResultsIn(tx, 'locked', results, clock);
         await hurryFallbacks(tx, refusedByMessenger(claimed, results), now());
@@ -125,7 +113,7 @@ export class DispatchWorker {
     }
     const claimed = await claimDue(this.db, 'queued', o.id, o.batchSize, o.leaseSeconds, o.lane, clock);
     if (claimed.length === 0) return 0;
-    const orgs = await this.orgsOf(claimed);
+    const orgs = await this.orgs.of(claimed);
     const passed = await this.db.transaction((tx) => gate(tx, claimed, now(), 'leased', orgs));
     const results = [...passed.results, ...(await this.sendClaimed(this.db, passed.send))];
     const done = await recordSendResults(this.db, o.id, results, clock);
@@ -133,27 +121,6 @@ export class DispatchWorker {
     if (done.length) await completeFinishedCampaigns(this.db, done);
     return claimed.length;
   }
-
-  private readonly orgs = new Map<number, { org: Promise<Org>; at: number }>();
-
-  /** The organisations of claimed messages. */
-  private async orgsOf(claimed: ClaimedMessage[]): Promise<Map<number, Org>> {
-    const ids = [...new Set(claimed.map((m) => m.orgId))];
-    return new Map(await Promise.all(ids.map(async (id) => [id, await this.orgOf(id)] as const)));
-  }
-
-  /** An organisation's delivery settings (the window, the caps), read at most every ORG_TTL_MS. */
-  private readonly orgOf = (orgId: number): Promise<Org> => {
-    const cached = this.orgs.get(orgId);
-    if (cached && Date.now() - cached.at < ORG_TTL_MS) return cached.org;
-    const org = getOrg(this.db, orgId).then((o) => {
-      if (!o) throw new Error(`organisation ${orgId} is gone`);
-      return o;
-    });
-    org.catch(() => this.orgs.delete(orgId));
-    this.orgs.set(orgId, { org, at: Date.now() });
-    return org;
-  };
 
   /**
    * Sends claimed messages through their gateways; the outcome of each, to be written. `q` reads
@@ -344,53 +311,7 @@ export class DispatchWorker {
   }
 
   /** One round of status checks for submitted messages; returns how many it looked at. */
-  async checkDue(): Promise<number> {
-    const o = this.options;
-    const clock = o.clock?.() ?? null;
-    const claimed = await claimDue(this.db, 'submitted', o.id, o.batchSize, o.leaseSeconds, 'all', clock);
-    if (claimed.length === 0) return 0;
-    const touched: number[] = [];
-    const now = (clock ?? new Date()).getTime();
-    const overdue = claimed.filter((m) => m.statusDeadline && m.statusDeadline.getTime() <= now);
-    touched.push(
-      ...(await expireOverdue(
-        this.db,
-        overdue.map((m) => m.id),
-      )),
-    );
-    const live = claimed.filter((m) => !overdue.includes(m));
-    for (const [gatewayId, messages] of groupBy(live, (m) => m.gatewayId)) {
-      let pending = messages;
-      try {
-        const gateway = await this.gateways.get(gatewayId);
-        if (gateway.status && gateway.capabilities.polling) {
-          const reports = await gateway.status(messages.map((m) => m.providerMessageId!));
-          const applied = await applyStatusUpdates(this.db, gatewayId, reports);
-          touched.push(...applied.campaigns);
-          const finalIds = new Set(
-            reports.filter((r) => r.state !== 'submitted' && r.state !== 'queued').map((r) => r.providerId),
-          );
-          pending = messages.filter((m) => !finalIds.has(m.providerMessageId!));
-        }
-      } catch {
-        // The provider did not answer: ask again at the next check.
-      }
-      await scheduleNextCheck(
-        this.db,
-        pending.map((m) => m.id),
-        o.statusPollSeconds,
-        clock,
-      );
-    }
-    if (touched.length) await completeFinishedCampaigns(this.db, [...new Set(touched)]);
-    return claimed.length;
+  checkDue(): Promise<number> {
+    return checkStatuses(this.db, this.gateways, this.options);
   }
-}
-
-/** The messenger messages of a round that failed for good: their cascade SMS may go at once. */
-function refusedByMessenger(claimed: ClaimedMessage[], results: SendResultRow[]): number[] {
-  const messenger = new Set(claimed.filter((m) => m.channel === 'messenger').map((m) => m.id));
-  return results
-    .filter((r) => r.kind === 'final' && r.state !== 'excluded' && messenger.has(r.id))
-    .map((r) => r.id);
 }
