@@ -170,13 +170,17 @@ async function checkCaps(
   send: ClaimedMessage[],
   deferrals: Deferral[],
 ): Promise<void> {
-  const contacts = [...new Set(capped.map((m) => m.contactId!))];
+  const pairs = [...new Map(capped.map((m) => [m.contactId!, [m.orgId, m.contactId!] as const])).values()];
   // Calendar months reach back at most 31 days; the ISO week's start is within them.
   const since = new Date(now.getTime() - 32 * 86_400_000);
+  // Through the (org_id, contact_id, id) index every message row has anyway: an index on the sent
+  // time would cost every outcome write a little, for the few messages that are capped.
   const { rows } = await tx.query<{ contact_id: number; submitted_at: Date; collection: boolean }>(
-    `SELECT contact_id, submitted_at, collection FROM messages
-     WHERE contact_id = ANY($1::bigint[]) AND submitted_at >= $2 AND campaign_id IS NOT NULL`,
-    [contacts, since],
+    `SELECT m.contact_id, m.submitted_at, m.collection
+     FROM unnest($1::bigint[], $2::bigint[]) AS k(org_id, contact_id)
+     JOIN messages m ON m.org_id = k.org_id AND m.contact_id = k.contact_id
+     WHERE m.submitted_at >= $3 AND m.campaign_id IS NOT NULL`,
+    [pairs.map((p) => p[0]), pairs.map((p) => p[1]), since],
   );
   const people = new Map<string, Recipient>();
   /** One tally per recipient and kind: collection caps count collection messages, the general cap all. */

@@ -46,8 +46,6 @@ ALTER TABLE messages ADD COLUMN collection boolean NOT NULL DEFAULT false;
 ALTER TABLE messages ADD COLUMN cascade_of bigint;
 ALTER TABLE messages ADD COLUMN due_reason text;
 CREATE INDEX messages_cascade_idx ON messages (cascade_of) WHERE cascade_of IS NOT NULL;
--- The caps count what a recipient was sent lately.
-CREATE INDEX messages_contact_sent_idx ON messages (contact_id, submitted_at) WHERE submitted_at IS NOT NULL;
 
 -- The natural keys a recurring campaign's runs have used: a payment is never reminded twice.
 CREATE TABLE campaign_keys (
