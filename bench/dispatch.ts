@@ -35,7 +35,7 @@ import { insertCampaign } from '../src/store/campaigns.ts';
 import type { Db } from '../src/store/db.ts';
 import { insertGateway } from '../src/store/gateways.ts';
 import { topUp } from '../src/store/ledger.ts';
-import { createOrg } from '../src/store/orgs.ts';
+import { createOrg, updateDeliverySettings } from '../src/store/orgs.ts';
 import { engines, freshDb, PG_URL, printFigures, report } from './_common.ts';
 import { type PeerRun, runBullmq, runGraphileWorker, runPgBoss } from './_peers.ts';
 
@@ -155,6 +155,8 @@ interface Org {
 /** An organisation with N contacts, money for a few campaigns, and a sandbox-http gateway. */
 async function makeOrg(db: Db, name: string, n: number): Promise<Org> {
   const org = await createOrg(db, name);
+  // Throughput, not the daytime window: a run at night must not wait for 10:00.
+  await updateDeliverySettings(db, org.id, { windowStart: '00:00', windowEnd: '24:00' });
   await db.transaction((tx) => topUp(tx, org.id, n * 500, 'bench', 'bench'));
   await seedContacts(db, org.id, n);
   return { orgId: org.id };
