@@ -28,6 +28,9 @@ export function makeTimer(org: Org, campaign: Campaign, now: Date): (zone: strin
   const window = windowOf(org);
   const span = `${window.start}–${window.end}`;
   let k = 0;
+  // Without a local-time schedule a message's due time depends on its zone alone: a launch of a
+  // million works it out once per zone, not once per message.
+  const byZone = new Map<string, Due>();
   return (zone) => {
     if (campaign.mode === 'urgent') {
       const dueAt = urgentDue(now, k++, org.urgentPerMinute);
@@ -38,14 +41,19 @@ export function makeTimer(org: Org, campaign: Campaign, now: Date): (zone: strin
       };
     }
     const s = campaign.schedule;
-    const base = s && 'localTime' in s ? localTimeIn(s, zone, now) : now;
+    const local = s && 'localTime' in s;
+    const known = local ? undefined : byZone.get(zone);
+    if (known) return known;
+    const base = local ? localTimeIn(s, zone, now) : now;
     const dueAt = nextInWindow(base, zone, window);
     let dueReason: string | null = null;
     if (base > now)
       dueReason = `schedule: ${s && 'localTime' in s ? `${s.date} ${s.localTime}` : ''} in ${zone}`;
     if (dueAt > base) dueReason = `window: ${span} in ${zone}`;
     // Economy first tries get their day's slot after the launch's rows are written (planEconomy).
-    return { dueAt, dueReason, windowed: true };
+    const due = { dueAt, dueReason, windowed: true };
+    if (!local) byZone.set(zone, due);
+    return due;
   };
 }
 
