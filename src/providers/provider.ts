@@ -122,3 +122,27 @@ export class GatewaySettingsError extends Error {
     super(message);
   }
 }
+
+/**
+ * An e-mail whose attachments the worker did not read (`files` short of `content.attachments`) is
+ * refused, never sent without them; null when it is complete. For the e-mail gateways.
+ */
+export function unreadAttachments(m: OutgoingMessage): SendOutcome | null {
+  const wanted = m.content?.attachments.length ?? 0;
+  if (wanted === 0 || (m.files?.length ?? 0) === wanted) return null;
+  return {
+    id: m.id,
+    kind: 'permanent',
+    rawStatus: 'ATTACHMENT_MISSING',
+    reason: 'the attachments were not read before the send; a letter is never sent without them',
+  };
+}
+
+/**
+ * `status` for gateways whose providers send no delivery reports (SMTP, the Telegram Bot API): what
+ * they accepted counts as delivered at its first check, with `rawStatus` as the raw code.
+ */
+export const acceptedIsDelivered =
+  (rawStatus: string) =>
+  async (providerIds: string[]): Promise<StatusReport[]> =>
+    providerIds.map((providerId) => ({ providerId, state: 'delivered', rawStatus }));

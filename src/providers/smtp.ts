@@ -33,12 +33,13 @@
 import crypto from 'node:crypto';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import {
+  acceptedIsDelivered,
   type Gateway,
   type GatewayContext,
   GatewaySettingsError,
   type OutgoingMessage,
   type SendOutcome,
-  type StatusReport,
+  unreadAttachments,
 } from './provider.ts';
 
 interface SmtpSettings {
@@ -241,13 +242,8 @@ export function createSmtpGateway(ctx: GatewayContext): SmtpGateway {
   }
 
   async function sendOne(m: OutgoingMessage): Promise<SendOutcome> {
-    if ((m.content?.attachments.length ?? 0) > 0 && (m.files?.length ?? 0) !== m.content?.attachments.length)
-      return {
-        id: m.id,
-        kind: 'permanent',
-        rawStatus: 'ATTACHMENT_MISSING',
-        reason: 'the attachments were not read before the send; a letter is never sent without them',
-      };
+    const unread = unreadAttachments(m);
+    if (unread) return unread;
     try {
       const info = await transport.sendMail(letter(m));
       if (info.rejected.length > 0)
@@ -276,9 +272,7 @@ export function createSmtpGateway(ctx: GatewayContext): SmtpGateway {
     },
     // The pool spreads the batch over its connections; each letter has its own outcome.
     send: (batch) => Promise.all(batch.map(sendOne)),
-    async status(providerIds: string[]): Promise<StatusReport[]> {
-      return providerIds.map((providerId) => ({ providerId, state: 'delivered', rawStatus: '250' }));
-    },
+    status: acceptedIsDelivered('250'),
     async verify() {
       try {
         await transport.verify();

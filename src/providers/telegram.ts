@@ -28,12 +28,12 @@ import {
   urlSetting,
 } from './http.ts';
 import {
+  acceptedIsDelivered,
   type Gateway,
   type GatewayContext,
   GatewaySettingsError,
   type OutgoingMessage,
   type SendOutcome,
-  type StatusReport,
 } from './provider.ts';
 
 interface TelegramSettings {
@@ -149,9 +149,7 @@ export function createTelegramGateway(ctx: GatewayContext): TelegramGateway {
       statusDeadlineSeconds: s.statusDeadlineSeconds,
     },
     send: (batch) => Promise.all(batch.map(sendOne)),
-    async status(providerIds: string[]): Promise<StatusReport[]> {
-      return providerIds.map((providerId) => ({ providerId, state: 'delivered', rawStatus: 'ok' }));
-    },
+    status: acceptedIsDelivered('ok'),
     async verify() {
       let res: { status: number; text: string };
       try {

@@ -49,6 +49,7 @@ import {
   type OutgoingMessage,
   type SendOutcome,
   type StatusReport,
+  unreadAttachments,
 } from './provider.ts';
 
 interface Settings {
@@ -201,13 +202,8 @@ export function createUnisenderGateway(ctx: GatewayContext): UnisenderGateway {
   };
 
   async function sendOne(m: OutgoingMessage): Promise<SendOutcome> {
-    if ((m.content?.attachments.length ?? 0) > 0 && (m.files?.length ?? 0) !== m.content?.attachments.length)
-      return {
-        id: m.id,
-        kind: 'permanent',
-        rawStatus: 'ATTACHMENT_MISSING',
-        reason: 'the attachments were not read before the send; a letter is never sent without them',
-      };
+    const unread = unreadAttachments(m);
+    if (unread) return unread;
     const html = m.content?.html || `<p>${escapeHtml(m.body).replace(/\r?\n/g, '<br>')}</p>`;
     const fields: Field[] = [
       ['email', m.address],
