@@ -13,7 +13,7 @@
  */
 import { DateTime } from 'luxon';
 import { launchAt, nextRun } from '../core/schedule/plan.ts';
-import { type Campaign, insertCampaign } from '../store/campaigns.ts';
+import { type Campaign, insertCampaign, lockDueRun } from '../store/campaigns.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import { getOrg, type Org } from '../store/orgs.ts';
 import type { LinkSettings } from './extras.ts';
@@ -58,43 +58,37 @@ interface DueRow {
 }
 
 /** Writes the next run of a due recurring campaign and moves it on; the run's id, or null if taken. */
-async function spawnRun(db: Db, parentId: number, now: Date): Promise<number | null> {
+async function spawnRun(db: Db, orgId: number, parentId: number, now: Date): Promise<number | null> {
   return db.transaction(async (tx) => {
-    const { rows } = await tx.query<Record<string, unknown> & { org_id: number }>(
-      `SELECT * FROM campaigns WHERE id = $1 AND state = 'scheduled' AND next_run_at <= $2
-       FOR UPDATE SKIP LOCKED`,
-      [parentId, now],
-    );
-    const p = rows[0];
-    if (!p) return null;
-    const org = (await getOrg(tx, p.org_id))!;
-    const when = DateTime.fromJSDate(p.next_run_at as Date, { zone: org.timeZone }).toFormat(
-      'dd.MM.yyyy HH:mm',
-    );
+    const p = await lockDueRun(tx, orgId, parentId, now);
+    if (!p?.recurrence || !p.nextRunAt) return null;
+    const org = (await getOrg(tx, orgId))!;
+    const when = DateTime.fromJSDate(p.nextRunAt, { zone: org.timeZone }).toFormat('dd.MM.yyyy HH:mm');
+    // The run is the parent's content and audience, without its schedule: a campaign of its own.
     const run = await insertCampaign(
       tx,
-      org.id,
+      orgId,
       {
         name: `${p.name} — ${when}`,
-        channel: p.channel as Campaign['channel'],
-        textTemplate: p.text_template as string,
-        subject: p.subject as string | null,
-        texts: p.texts as Campaign['texts'],
-        emptyPolicy: p.empty_policy as Campaign['emptyPolicy'],
-        attachments: p.attachments as Campaign['attachments'],
-        audience: p.audience as Campaign['audience'],
-        category: p.category as Campaign['category'],
-        sender: p.sender as string | null,
-        transliterate: p.transliterate as boolean,
-        mode: p.mode as Campaign['mode'],
-        collection: p.collection as boolean,
-        automation: p.automation as Campaign['automation'],
-        dedupKey: p.dedup_key as Campaign['dedupKey'],
+        channel: p.channel,
+        textTemplate: p.textTemplate,
+        subject: p.subject,
+        texts: p.texts,
+        emptyPolicy: p.emptyPolicy,
+        attachments: p.attachments,
+        audience: p.audience,
+        category: p.category,
+        sender: p.sender,
+        transliterate: p.transliterate,
+        mode: p.mode,
+        collection: p.collection,
+        automation: p.automation,
+        dedupKey: p.dedupKey,
       },
-      String(p.launched_by ?? p.created_by),
+      p.launchedBy ?? p.createdBy,
       parentId,
     );
-    const next = nextRun(p.recurrence as NonNullable<Campaign['recurrence']>, now, org.timeZone);
+    const next = nextRun(p.recurrence, now, org.timeZone);
     await tx.query("UPDATE campaigns SET state = 'scheduled', next_run_at = $2 WHERE id = $1", [run.id, now]);
     await tx.query('UPDATE campaigns SET next_run_at = $2 WHERE id = $1', [parentId, next]);
     return run.id;
@@ -111,7 +105,7 @@ export async function runScheduler(db: Db, now: Date, links?: LinkSettings): Pro
   const launched: number[] = [];
   const oneOffs = rows.filter((r) => !r.recurrence);
   for (const r of rows.filter((r) => r.recurrence)) {
-    const run = await spawnRun(db, r.id, now);
+    const run = await spawnRun(db, r.org_id, r.id, now);
     if (run !== null) oneOffs.push({ ...r, id: run, recurrence: null });
   }
   for (const r of oneOffs) {

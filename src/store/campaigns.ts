@@ -259,6 +259,21 @@ export async function lockCampaign(tx: Queryable, orgId: number, id: number): Pr
   return rows[0] ? toCampaign(rows[0]) : undefined;
 }
 
+/** Locks a recurring campaign whose next run is due by `now`; undefined if another scheduler has it. */
+export async function lockDueRun(
+  tx: Queryable,
+  orgId: number,
+  id: number,
+  now: Date,
+): Promise<Campaign | undefined> {
+  const { rows } = await tx.query<Row>(
+    `SELECT * FROM campaigns WHERE org_id = $1 AND id = $2 AND state = 'scheduled' AND next_run_at <= $3
+     FOR UPDATE SKIP LOCKED`,
+    [orgId, id, now],
+  );
+  return rows[0] ? toCampaign(rows[0]) : undefined;
+}
+
 export async function listCampaigns(
   db: Queryable,
   orgId: number,

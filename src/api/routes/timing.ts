@@ -6,10 +6,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { DateTime as Luxon } from 'luxon';
 import { Type } from 'typebox';
-import { preset } from '../../core/schedule/automations.ts';
 import { checkWindow } from '../../core/schedule/window.ts';
-import { launchCampaign } from '../../dispatch/launch.ts';
-import { countMessagesByState, getCampaign, insertCampaign } from '../../store/campaigns.ts';
+import { createAutomation } from '../../services/automations.ts';
+import { countMessagesByState, getCampaign } from '../../store/campaigns.ts';
 import { type DeliverySettings, getOrg, updateDeliverySettings } from '../../store/orgs.ts';
 import { explainMessage, listRuns } from '../../store/timing.ts';
 import { who } from '../auth.ts';
@@ -143,29 +142,12 @@ export const timingRoutes =
       },
       async (req, reply) => {
         const p = who(req);
-        const b = req.body;
-        const ready = preset(b.automation);
-        const recurrence = b.at ? { every: 'day' as const, at: b.at } : ready.recurrence;
-        const campaign = await insertCampaign(
-          db,
-          p.orgId,
-          {
-            name: b.name,
-            channel: b.channel ?? 'sms',
-            textTemplate: b.textTemplate ?? ready.textTemplate,
-            audience: ready.audience,
-            category: 'service',
-            mode: b.mode ?? 'standard',
-            collection: ready.collection,
-            recurrence,
-            automation: b.automation,
-            dedupKey: ready.dedupKey,
-          },
-          p.initiator,
-        );
-        const armed = await launchCampaign(db, p.orgId, campaign.id, p.initiator, deps.config);
-        if (!armed.ok) throw new ApiError(400, armed.code, armed.message, armed.details);
-        return reply.status(201).send((await getCampaign(db, p.orgId, campaign.id))!);
+        const r = await createAutomation(db, p.orgId, req.body, p.initiator, deps.config);
+        if (!r.ok) {
+          if (r.problems) throw invalid(r.problems);
+          throw new ApiError(400, r.code, r.message);
+        }
+        return reply.status(201).send(r.campaign);
       },
     );
 

@@ -10,7 +10,6 @@ import {
   type AutomationKind,
   DEDUP_KEYS,
   type DedupKey,
-  preset,
 } from '../../core/schedule/automations.ts';
 import {
   checkRecurrence,
@@ -21,8 +20,8 @@ import {
   type Schedule,
 } from '../../core/schedule/plan.ts';
 import { checkWindow } from '../../core/schedule/window.ts';
-import { launchCampaign } from '../../dispatch/launch.ts';
-import { getCampaign, insertCampaign } from '../../store/campaigns.ts';
+import { CHANNELS, type Channel } from '../../core/states.ts';
+import { createAutomation } from '../../services/automations.ts';
 import { type DeliverySettings, getOrg, updateDeliverySettings } from '../../store/orgs.ts';
 import { explainMessage, listRuns } from '../../store/timing.ts';
 import { CliError } from '../io.ts';
@@ -66,6 +65,21 @@ export function timingOptions(cmd: Command): Command {
 
 const DATE_TIME = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2})$/;
 
+/** A whole number option, or a clear error naming it. */
+function whole(flag: string, value: string): number {
+  if (!/^-?\d+$/.test(value)) throw new CliError(`${flag} ${value}: give a whole number`);
+  return Number(value);
+}
+
+/** A recurrence's problem with the option that gave the field: recurrence.day → --day. */
+function cliRecurrenceProblem(problem: string, cron: boolean): string {
+  const m = /^recurrence\.(\w+)(.*)$/s.exec(problem);
+  const flags: Record<string, string> = { at: '--time', weekday: '--weekday', day: '--day' };
+  const given = cron ? '--cron' : '--every';
+  if (m) return flags[m[1]!] ? `${given} … ${flags[m[1]!]}${m[2]}` : `${given}${m[2]}`;
+  return problem.replace(/^recurrence/, cron ? '--cron' : '--every');
+}
+
 /** The issue-7 fields of a new campaign from the options; `zone` reads `--at` without an offset. */
 export function parseTiming(
   o: TimingFlags,
@@ -102,13 +116,14 @@ export function parseTiming(
   else if (o.every !== undefined) {
     const at = o.time ?? '10:00';
     if (o.every === 'day') out.recurrence = { every: 'day', at };
-    else if (o.every === 'week') out.recurrence = { every: 'week', at, weekday: Number(o.weekday ?? 1) };
-    else if (o.every === 'month') out.recurrence = { every: 'month', at, day: Number(o.day ?? 1) };
+    else if (o.every === 'week')
+      out.recurrence = { every: 'week', at, weekday: whole('--weekday', o.weekday ?? '1') };
+    else if (o.every === 'month') out.recurrence = { every: 'month', at, day: whole('--day', o.day ?? '1') };
     else throw new CliError(`--every ${o.every}: use day, week or month`);
   }
   if (out.recurrence) {
     const p = checkRecurrence(out.recurrence, zone);
-    if (p) throw new CliError(p.replace(/^recurrence\.?/, o.cron !== undefined ? '--cron' : '--every'));
+    if (p) throw new CliError(cliRecurrenceProblem(p, o.cron !== undefined));
   }
   if (out.schedule && out.recurrence)
     throw new CliError('--at/--local and --every/--cron: give one or the other');
@@ -208,38 +223,38 @@ export function registerTimingCommands(program: Command, rt: Runtime): void {
       }) => {
         if (!(AUTOMATION_KINDS as readonly string[]).includes(o.kind))
           throw new CliError(`--kind ${o.kind}: use ${AUTOMATION_KINDS.join(', ')}`);
+        if (!(CHANNELS as readonly string[]).includes(o.channel))
+          throw new CliError(`--channel ${o.channel}: use ${CHANNELS.join(', ')}`);
+        if (o.days !== undefined && !/^\d+$/.test(o.days))
+          throw new CliError(`--days ${o.days}: give a whole number of days`);
         const automation = {
           kind: o.kind as AutomationKind,
           ...(o.days !== undefined ? { days: Number(o.days) } : {}),
         };
-        const ready = preset(automation);
-        const recurrence: Recurrence = { every: 'day', at: o.time };
-        const problem = checkRecurrence(recurrence, 'UTC');
-        if (problem) throw new CliError(`--time ${o.time}: ${problem}`);
-        const c = await withDb(rt, 'automation create', async (db) => {
-          const orgId = await resolveOrg(db, o.org);
-          const made = await insertCampaign(
+        const r = await withDb(rt, 'automation create', async (db) =>
+          createAutomation(
             db,
-            orgId,
+            await resolveOrg(db, o.org),
             {
               name: o.name,
-              channel: o.channel as 'sms',
-              textTemplate: o.text ?? ready.textTemplate,
-              audience: ready.audience,
-              category: 'service',
-              collection: ready.collection,
-              recurrence,
               automation,
-              dedupKey: ready.dedupKey,
+              channel: o.channel as Channel,
+              at: o.time,
+              ...(o.text !== undefined ? { textTemplate: o.text } : {}),
             },
             'cli',
+            rt.config,
+          ),
+        );
+        if (!r.ok)
+          throw new CliError(
+            r.problems
+              ? r.problems.map((p) => `${p.field === 'at' ? '--time' : '--text'}: ${p.message}`).join('\n')
+              : r.message,
           );
-          const armed = await launchCampaign(db, orgId, made.id, 'cli', rt.config);
-          if (!armed.ok) throw new CliError(armed.message);
-          return getCampaign(db, orgId, made.id);
-        });
+        const c = r.campaign;
         rt.io.out(
-          `Automation ${c!.id} «${c!.name}»: runs daily at ${o.time}, next ${c!.nextRunAt?.toISOString()}`,
+          `Automation ${c.id} «${c.name}»: runs daily at ${o.time}, next ${c.nextRunAt?.toISOString()}`,
         );
       },
     );
