@@ -162,7 +162,7 @@ async function makeOrg(db: Db, name: string, n: number): Promise<Org> {
   return { orgId: org.id };
 }
 
-async function useGateway(db: Db, orgId: number, url: string, batch: boolean, tag: string): Promise<void> {
+async function switchGateway(db: Db, orgId: number, url: string, batch: boolean, tag: string): Promise<void> {
   await db.query('UPDATE gateways SET enabled = false WHERE org_id = $1', [orgId]);
   const gw = await insertGateway(db, orgId, {
     name: `sandbox-http ${tag}`,
@@ -434,7 +434,7 @@ for (const engine of engines()) {
     );
 
     // 1. The launch, and 2a. its messages sent in batches of 100 per request.
-    await useGateway(db, big.orgId, sandbox.url, true, 'batch');
+    await switchGateway(db, big.orgId, sandbox.url, true, 'batch');
     const l = await launch(db, big, 'launch', undefined, databaseUrl);
     const rows = `${l.queued.toLocaleString('en')} rows, ${Math.round(l.queued / l.seconds).toLocaleString('en')} rows/s`;
     report(`launch.${engine}.seconds`, l.seconds, 's', rows);
@@ -453,7 +453,7 @@ for (const engine of engines()) {
     }
 
     // 2b. One request per message: a sixth of the contacts (a first name), for time.
-    await useGateway(db, big.orgId, sandbox.url, false, 'single');
+    await switchGateway(db, big.orgId, sandbox.url, false, 'single');
     const lb = await launch(db, big, 'single', 'Иван');
     const b = await drain(db, engine, databaseUrl, sandbox, lb);
     const bNote = `${lb.queued.toLocaleString('en')} in ${b.seconds.toFixed(1)} s`;
@@ -462,7 +462,7 @@ for (const engine of engines()) {
     // 5. A small campaign's worker, for the memory ratio.
     if (engine === 'postgres') {
       const smallOrg = await makeOrg(db, 'Bench small', N_SMALL);
-      await useGateway(db, smallOrg.orgId, sandbox.url, true, 'small');
+      await switchGateway(db, smallOrg.orgId, sandbox.url, true, 'small');
       const ls = await launch(db, smallOrg, 'small');
       const small = await drain(db, engine, databaseUrl, sandbox, ls);
       report(
@@ -524,7 +524,7 @@ for (const engine of engines()) {
     }
 
     // 4. Transactional latency while a campaign drains.
-    await useGateway(db, big.orgId, sandbox.url, true, 'latency');
+    await switchGateway(db, big.orgId, sandbox.url, true, 'latency');
     const lat = await latency(db, databaseUrl, big);
     report(
       `api.send_to_submitted.${engine}.p50`,

@@ -56,7 +56,12 @@ if (args.length === 0) {
   ok = run('npx', ['biome', 'check', '.']).status === 0 && ok;
   console.log('── tsc --noEmit (strict)');
   ok = run('npx', ['tsc', '--noEmit']).status === 0 && ok;
+  console.log('── tsc --noEmit -p web (strict, the web interface)');
+  ok = run('npx', ['tsc', '--noEmit', '-p', 'web']).status === 0 && ok;
 }
+// The browser tests drive the interface `vestnik serve` serves: build it from the sources first.
+console.log('── vite build (the web interface)');
+ok = run('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']).status === 0 && ok;
 
 const files = testFiles(args.length ? args : ['test']);
 const engines = process.env.VESTNIK_TEST_DB ? [process.env.VESTNIK_TEST_DB] : ['pglite', 'postgres'];

@@ -19,6 +19,8 @@ export interface Principal {
   /** Recorded as the initiator of what this principal does (AC-1): 'user:7' or 'key:3'. */
   initiator: string;
   userId: number | null;
+  /** A session's CSRF token, handed back by /me so a reloaded page can make unsafe calls again. */
+  csrfToken?: string;
 }
 
 declare module 'fastify' {
@@ -63,6 +65,7 @@ async function resolvePrincipal(db: Db, req: FastifyRequest): Promise<Principal 
       role: session.role,
       initiator: `user:${session.userId}`,
       userId: session.userId,
+      csrfToken: session.csrfToken,
     };
   }
   return null;

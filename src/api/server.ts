@@ -34,6 +34,7 @@ import { templateRoutes } from './routes/templates.ts';
 import { timingRoutes } from './routes/timing.ts';
 import { userRoutes } from './routes/users.ts';
 import { ErrorBody } from './schemas.ts';
+import { registerWebApp, serveWebFallback } from './webApp.ts';
 
 export interface ServerDeps {
   db: Db;
@@ -125,6 +126,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
       .send({ error: { code: 'internal', message: 'internal error; the server log has the details' } });
   });
   app.setNotFoundHandler((req, reply) => {
+    if (serveWebFallback(req, reply)) return;
     reply
       .status(404)
       .send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
@@ -169,6 +171,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   await app.register(documentRoutes(deps));
   await app.register(timingRoutes(deps));
   await app.register(publicLinkRoutes(deps));
+  await registerWebApp(app);
   if (deps.localToken) await app.register(internalRoutes(deps));
   if (deps.localToken) await app.register(internalFileRoutes(deps));
   return app;

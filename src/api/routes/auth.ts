@@ -15,6 +15,7 @@ const Me = Type.Object({
   role: RoleSchema,
   initiator: Type.String(),
   user: Type.Union([Type.Object({ id: Id, email: Type.String(), name: Type.String() }), Type.Null()]),
+  csrfToken: Type.Optional(Type.String({ description: 'for a session: the X-CSRF-Token to send' })),
 });
 
 export const authRoutes =
@@ -85,6 +86,7 @@ export const authRoutes =
           role: p.role,
           initiator: p.initiator,
           user: user ? { id: user.id, email: user.email, name: user.name } : null,
+          ...(p.csrfToken ? { csrfToken: p.csrfToken } : {}),
         };
       },
     );

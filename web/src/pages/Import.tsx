@@ -1,0 +1,4 @@
+// Placeholder until this page is written.
+export function Import() {
+  return <p>Import</p>;
+}
