@@ -26,7 +26,8 @@ export async function registerWebApp(app: App, dist = WEB_DIST): Promise<void> {
     await app.register(fastifyStatic, {
       root: dist,
       prefix: '/',
-      wildcard: false,
+      // Files are looked up per request: a rebuild while the server runs is served at once.
+      wildcard: true,
       index: false,
       setHeaders: (res, file) => {
         res.raw.setHeader('content-security-policy', CSP);
