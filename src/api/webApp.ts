@@ -29,6 +29,7 @@ export async function registerWebApp(app: App, dist = WEB_DIST): Promise<void> {
       // Files are looked up per request: a rebuild while the server runs is served at once.
       wildcard: true,
       index: false,
+      cacheControl: false,
       setHeaders: (res, file) => {
         res.raw.setHeader('content-security-policy', CSP);
         res.raw.setHeader('x-content-type-options', 'nosniff');
