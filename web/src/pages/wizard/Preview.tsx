@@ -40,7 +40,15 @@ function Rendering({
     JSON.stringify({ channel, text, contactId, ...(subject !== undefined ? { subject } : {}) }),
     500,
   );
-  const r = useAsync(() => api<Rendered>('/templates/preview', { body: JSON.parse(body) }), [body]);
+  // A text with problems is not rendered: the editor lists them already, and half-typed markup is no error.
+  const r = useAsync(async () => {
+    const b = JSON.parse(body) as { channel: Channel; text: string; subject?: string };
+    const checks = [b.text, ...(b.subject !== undefined ? [b.subject] : [])].map((text) =>
+      api<{ problems: unknown[] }>('/templates/check', { body: { text, channel: b.channel } }),
+    );
+    const broken = (await Promise.all(checks)).some((c) => c.problems.length > 0);
+    return broken ? null : api<Rendered>('/templates/preview', { body: b });
+  }, [body]);
   if (r.error) return <ErrorNote error={r.error} />;
   if (!r.data) return null;
   const d = r.data;
