@@ -1,0 +1,76 @@
+/** The shapes the campaign pages read from the API (src/api/schemas.ts, src/api/routes/progress.ts). */
+import type { Key } from '../../i18n/index.ts';
+
+export const CAMPAIGN_STATES = ['draft', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'] as const;
+export type CampaignState = (typeof CAMPAIGN_STATES)[number];
+export const MESSAGE_STATES = [
+  'queued',
+  'submitted',
+  'delivered',
+  'undelivered',
+  'rejected',
+  'expired',
+  'unknown',
+  'excluded',
+  'invalid_address',
+  'prepared',
+] as const;
+export type MessageState = (typeof MESSAGE_STATES)[number];
+
+export interface Campaign {
+  id: number;
+  name: string;
+  channel: 'sms' | 'email' | 'messenger';
+  mode: 'standard' | 'economy' | 'urgent';
+  state: CampaignState;
+  reservedKopecks: number;
+  recurrence: unknown;
+  nextRunAt: string | null;
+  schedule: { at?: string } | null;
+  scheduleError: string | null;
+  createdAt: string;
+  launchedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface Totals {
+  id: number;
+  recipients: number;
+  sent: number;
+  delivered: number;
+  failed: number;
+  priceKopecks: number;
+  chargedKopecks: number;
+}
+
+export interface Progress {
+  from: string | null;
+  to: string;
+  stepSeconds: number;
+  total: number;
+  buckets: { at: string; sent: number; delivered: number; failed: number }[];
+}
+
+export interface Delivery {
+  id: number;
+  contactId: number | null;
+  contactName: string | null;
+  address: string;
+  state: MessageState;
+  reason: string | null;
+  segments: number;
+  costKopecks: number | null;
+  priceKopecks: number;
+  submittedAt: string | null;
+  finalAt: string | null;
+}
+
+export interface Paged<T> {
+  items: T[];
+  nextCursor: number | null;
+}
+
+export const campaignStateKey = (s: string) => `campaign.state.${s}` as Key;
+export const messageStateKey = (s: string) => `message.state.${s}` as Key;
+/** Still moving: the report polls these. */
+export const isLive = (s: CampaignState) => s === 'sending' || s === 'paused' || s === 'scheduled';
