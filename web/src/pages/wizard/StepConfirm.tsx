@@ -3,7 +3,7 @@
  * the server prices every recipient, the operator unticks whom to leave out, picks when, and sends;
  * the campaign's live report follows.
  */
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useLocation } from 'wouter';
 import { api } from '../../api.ts';
 import { useI18n } from '../../i18n/index.ts';
@@ -40,11 +40,14 @@ export function StepConfirm({ state, patch }: { state: WizardState; patch: Patch
   const [sending, setSending] = useState(false);
   const [sendError, setSendError] = useState<unknown>();
 
-  // Saved once on arrival; the schedule is sent again with the launch.
+  // Saved once on arrival; the schedule is sent again with the launch. The request is kept in a ref
+  // so an effect run twice (React's strict mode, a remount) reuses it instead of making a second draft.
+  const saving = useRef<Promise<{ id: number }> | null>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: the choices of steps 1–3 are fixed while here
   useEffect(() => {
     let live = true;
-    saveDraft(state).then(
+    saving.current ??= saveDraft(state);
+    saving.current.then(
       (c) => {
         if (!live) return;
         patch({ draft: { id: c.id, channel: channelOf(state.mode) } });
