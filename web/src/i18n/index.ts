@@ -46,7 +46,11 @@ export interface Formatters {
 }
 
 export function formatters(lang: Lang): Formatters {
-  const moneyFmt = new Intl.NumberFormat(locale(lang), { style: 'currency', currency: 'RUB' });
+  const moneyFmt = new Intl.NumberFormat(locale(lang), {
+    style: 'currency',
+    currency: 'RUB',
+    currencyDisplay: 'narrowSymbol',
+  });
   const numberFmt = new Intl.NumberFormat(locale(lang));
   const dtFmt = new Intl.DateTimeFormat(locale(lang), { dateStyle: 'short', timeStyle: 'short' });
   const dFmt = new Intl.DateTimeFormat(locale(lang), { dateStyle: 'medium' });

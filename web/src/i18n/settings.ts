@@ -68,7 +68,7 @@ export const ru = {
   'settings.gwf.host': 'Сервер',
   'settings.gwf.port': 'Порт',
   'settings.gwf.system_id': 'system_id (логин)',
-  'settings.gwf.system_type': 'system_type',
+  'settings.gwf.system_type': 'Тип системы (system_type)',
   'settings.gwf.secure': 'TLS с первого байта (порт 465)',
   'settings.gwf.user': 'Пользователь',
   'settings.gwf.from': 'Адрес отправителя',
