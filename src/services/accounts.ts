@@ -9,14 +9,18 @@ import { normalizeEmail } from '../core/address.ts';
 import { fail, ok, type Result } from '../core/result.ts';
 import { mayGrant, type Role } from '../core/roles.ts';
 import { type ApiKey, findActiveKey, insertApiKey } from '../store/apiKeys.ts';
-import type { Queryable } from '../store/db.ts';
+import type { Db, Queryable } from '../store/db.ts';
 import {
+  countOtherOwners,
+  deleteUserSessions,
   findSession,
   findUserForLogin,
+  getUser,
   insertSession,
   insertUser,
   type Session,
   type User,
+  updateUser,
 } from '../store/users.ts';
 
 export const KEY_PREFIX = 'vk_';
@@ -46,6 +50,35 @@ export async function createUser(
     passwordHash: await hash(u.password),
   });
   return user === 'email_taken' ? fail('email', u.email, 'a user with this e-mail exists already') : ok(user);
+}
+
+/**
+ * Changes another user's role or switches them off (AC-1). Nobody changes themselves (no one locks
+ * themselves out or raises themselves), a caller acts only on users below them and grants only what
+ * `mayGrant` allows, and an organisation always keeps one enabled owner. Switching a user off ends
+ * their sessions; a role change takes effect on their next request (sessions read the role).
+ */
+export async function changeUser(
+  db: Db,
+  by: { orgId: number; userId: number | null; role: Role },
+  id: number,
+  change: { role?: Role; disabled?: boolean },
+): Promise<Result<User> | undefined> {
+  return db.transaction(async (tx) => {
+    const user = await getUser(tx, by.orgId, id);
+    if (!user) return undefined;
+    if (by.userId === id) return fail('id', id, 'you cannot change your own role or switch yourself off');
+    if (by.role !== 'owner' && !mayGrant(by.role, user.role))
+      return fail('id', id, `a ${by.role} cannot change a ${user.role}`);
+    if (change.role && by.role !== 'owner' && !mayGrant(by.role, change.role))
+      return fail('role', change.role, `a ${by.role} cannot make someone a ${change.role}`);
+    const losesOwner = user.role === 'owner' && ((change.role && change.role !== 'owner') || change.disabled);
+    if (losesOwner && (await countOtherOwners(tx, by.orgId, id)) === 0)
+      return fail('role', change.role ?? 'disabled', 'the organisation must keep one enabled owner');
+    const updated = (await updateUser(tx, by.orgId, id, change))!;
+    if (change.disabled) await deleteUserSessions(tx, id);
+    return ok(updated);
+  });
 }
 
 /** Checks the password; the same answer and about the same time for a wrong e-mail as a wrong password. */

@@ -9,6 +9,8 @@ export interface User {
   name: string;
   role: Role;
   createdAt: Date;
+  /** A disabled user cannot sign in; their sessions end. */
+  disabled: boolean;
 }
 
 interface UserRow {
@@ -19,6 +21,7 @@ interface UserRow {
   role: Role;
   password_hash: string;
   created_at: Date;
+  disabled_at: Date | null;
 }
 
 const toUser = (r: UserRow): User => ({
@@ -28,6 +31,7 @@ const toUser = (r: UserRow): User => ({
   name: r.name,
   role: r.role,
   createdAt: r.created_at,
+  disabled: r.disabled_at !== null,
 });
 
 export async function insertUser(
@@ -61,6 +65,36 @@ export async function listUsers(db: Queryable, orgId: number): Promise<User[]> {
 export async function getUser(db: Queryable, orgId: number, id: number): Promise<User | undefined> {
   const { rows } = await db.query<UserRow>('SELECT * FROM users WHERE org_id = $1 AND id = $2', [orgId, id]);
   return rows[0] ? toUser(rows[0]) : undefined;
+}
+
+/** Changes a user's role or enabled state; the user as it is now, or undefined when not found. */
+export async function updateUser(
+  db: Queryable,
+  orgId: number,
+  id: number,
+  change: { role?: Role; disabled?: boolean },
+): Promise<User | undefined> {
+  const { rows } = await db.query<UserRow>(
+    `UPDATE users SET role = coalesce($3, role),
+            disabled_at = CASE WHEN $4::boolean IS NULL THEN disabled_at
+                               WHEN $4::boolean THEN coalesce(disabled_at, now()) ELSE NULL END
+      WHERE org_id = $1 AND id = $2 RETURNING *`,
+    [orgId, id, change.role ?? null, change.disabled ?? null],
+  );
+  return rows[0] ? toUser(rows[0]) : undefined;
+}
+
+/** Enabled owners of the organisation other than `exceptId`, locked for the caller's transaction. */
+export async function countOtherOwners(db: Queryable, orgId: number, exceptId: number): Promise<number> {
+  const { rows } = await db.query<{ id: number }>(
+    `SELECT id FROM users WHERE org_id = $1 AND role = 'owner' AND disabled_at IS NULL AND id <> $2 FOR UPDATE`,
+    [orgId, exceptId],
+  );
+  return rows.length;
+}
+
+export async function deleteUserSessions(db: Queryable, userId: number): Promise<void> {
+  await db.query('DELETE FROM sessions WHERE user_id = $1', [userId]);
 }
 
 export interface Session {

@@ -68,6 +68,7 @@ test('sign in, top up, import, the four steps, send, the report reaches «comple
   await importOwners(page, shot);
   const campaignUrl = await wizard(page, shot);
   await report(page, shot, campaignUrl);
+  await users(page, shot);
   await english(page, shot);
   await phone(page, server.url, shots);
 
@@ -158,10 +159,37 @@ async function report(page: Page, shot: (n: string) => Promise<unknown>, url: st
   await shot('10-campaigns');
 }
 
+/** Settings: the treasurer adds a colleague, makes them a viewer, then switches them off. */
+async function users(page: Page, shot: (n: string) => Promise<unknown>) {
+  await page.click('.topbar >> text=Настройки');
+  await page.click(sel('tab-users'));
+  await page.fill(sel('user-email'), 'buhgalter@snt.example');
+  await page.fill(sel('user-password'), 'бухгалтер-2026');
+  await page.selectOption(sel('user-role'), 'operator');
+  await page.click(sel('user-add'));
+  const row = page.locator(`${sel('user-row')}:has-text("buhgalter@snt.example")`);
+  await row.waitFor();
+  await row.locator(sel('user-row-role')).selectOption('viewer');
+  await page.waitForFunction(() =>
+    [...document.querySelectorAll('[data-test="user-row"]')].some(
+      (r) =>
+        r.textContent?.includes('buhgalter@') &&
+        (r.querySelector('select') as HTMLSelectElement)?.value === 'viewer',
+    ),
+  );
+  await row.locator(sel('user-toggle')).click();
+  await row.locator('text=отключён').waitFor();
+  // The treasurer's own row has no controls: nobody locks themselves out.
+  const mine = page.locator(`${sel('user-row')}:has-text("${EMAIL}")`);
+  assert.equal(await mine.locator(sel('user-toggle')).count(), 0);
+  await shot('13-settings-users');
+}
+
 async function english(page: Page, shot: (n: string) => Promise<unknown>) {
   await page.click('.topbar >> text=English');
   await page.waitForSelector('.topbar >> text=Campaigns');
   assert.equal(await page.getAttribute('html', 'lang'), 'en');
+  await page.click('.topbar >> text=Campaigns');
   assert.match((await page.textContent(sel('campaign-row'))) ?? '', /Completed/);
   await page.click(sel('campaign-row'));
   await page.waitForSelector(`${sel('campaign-state')}[data-state="completed"]`);

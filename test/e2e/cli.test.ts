@@ -47,6 +47,19 @@ test('without a server: organisations, users, keys and a send, each on its own',
   const badRole = await runVestnik(['user', 'create', '--email', 'x@tsj.example', '--role', 'boss'], env);
   assert.equal(badRole.code, 1);
   assert.match(badRole.stderr, /--role boss: use owner, admin, operator, moderator or viewer/);
+  const raised = await runVestnik(['user', 'set', '1', '--role', 'admin', '--disable'], env);
+  assert.equal(raised.code, 0, raised.stderr);
+  assert.equal(raised.stdout, 'User 1 operator@tsj.example: admin, disabled\n');
+  assert.match(
+    (await runVestnik(['user', 'list'], env)).stdout,
+    /^1\toperator@tsj\.example\tadmin\tdisabled\t/m,
+  );
+  const nothing = await runVestnik(['user', 'set', '1'], env);
+  assert.match(nothing.stderr, /nothing to change: give --role, --disable or --enable/);
+  assert.equal(
+    (await runVestnik(['user', 'set', '1', '--enable'], env)).stdout,
+    'User 1 operator@tsj.example: admin\n',
+  );
 
   const key = await runVestnik(['key', 'create', '--name', 'crm'], env);
   assert.equal(key.code, 0, key.stderr);

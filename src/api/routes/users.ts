@@ -2,7 +2,7 @@
 
 import type { FastifyPluginAsync } from 'fastify';
 import { Type } from 'typebox';
-import { createApiKey, createUser } from '../../services/accounts.ts';
+import { changeUser, createApiKey, createUser } from '../../services/accounts.ts';
 import { listApiKeys, revokeApiKey } from '../../store/apiKeys.ts';
 import { listUsers } from '../../store/users.ts';
 import { who } from '../auth.ts';
@@ -16,6 +16,7 @@ const User = Type.Object({
   name: Type.String(),
   role: RoleSchema,
   createdAt: DateTime,
+  disabled: Type.Boolean({ description: 'cannot sign in' }),
 });
 const ApiKey = Type.Object({
   id: Id,
@@ -67,6 +68,30 @@ export const userRoutes =
         const r = await createUser(db, { orgId: p.orgId, ...req.body }, p.role);
         if (!r.ok) throw invalid([r.problem]);
         return reply.status(201).send(r.value);
+      },
+    );
+
+    app.patch(
+      '/api/v1/users/:id',
+      {
+        config: { permission: 'users.manage' },
+        schema: {
+          tags: ['users'],
+          summary: "Change another user's role, or switch them off (their sessions end) and on",
+          params: IdParams,
+          body: Type.Object(
+            { role: Type.Optional(RoleSchema), disabled: Type.Optional(Type.Boolean()) },
+            { additionalProperties: false },
+          ),
+          response: { 200: User, ...errorResponses },
+        },
+      },
+      async (req) => {
+        const p = who(req);
+        const r = await changeUser(db, p, req.params.id, req.body);
+        if (!r) throw notFound(`user ${req.params.id}`);
+        if (!r.ok) throw invalid([r.problem]);
+        return r.value;
       },
     );
 

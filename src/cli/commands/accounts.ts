@@ -1,9 +1,10 @@
 /** Organisations, users and API keys from the command line. */
 import type { Command } from 'commander';
 import { isRole, type Role } from '../../core/roles.ts';
-import { createApiKey, createUser, generatePassword } from '../../services/accounts.ts';
+import { changeUser, createApiKey, createUser, generatePassword } from '../../services/accounts.ts';
 import { listApiKeys, revokeApiKey } from '../../store/apiKeys.ts';
 import { createOrg, listOrgs } from '../../store/orgs.ts';
+import { listUsers } from '../../store/users.ts';
 import { CliError } from '../io.ts';
 import { parseId, printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
 
@@ -32,9 +33,41 @@ export function registerAccountCommands(program: Command, rt: Runtime): void {
       for (const o of orgs) io.out(`${o.id}\t${o.name}\t${o.timeZone}`);
     });
 
-  program
-    .command('user')
-    .description('people who sign in')
+  const user = program.command('user').description('people who sign in');
+  user
+    .command('list')
+    .description('users with their roles')
+    .option('--org <id>', 'the organisation (default: the only one)')
+    .action(async (o: { org?: string }) => {
+      const users = await withDb(rt, 'user list', async (db) => listUsers(db, await resolveOrg(db, o.org)));
+      for (const u of users)
+        io.out(`${u.id}\t${u.email}\t${u.role}${u.disabled ? '\tdisabled' : ''}\t${u.name}`);
+    });
+  user
+    .command('set <id>')
+    .description("change a user's role, or switch them off (their sessions end) and on")
+    .option('--role <role>', 'owner, admin, operator, moderator or viewer')
+    .option('--disable', 'they can no longer sign in')
+    .option('--enable', 'they can sign in again')
+    .option('--org <id>', 'the organisation (default: the only one)')
+    .action(async (id: string, o: { role?: string; disable?: boolean; enable?: boolean; org?: string }) => {
+      if (o.disable && o.enable) throw new CliError('give --disable or --enable, not both');
+      if (!o.role && !o.disable && !o.enable)
+        throw new CliError('nothing to change: give --role, --disable or --enable');
+      const change = {
+        role: o.role ? role(o.role) : undefined,
+        disabled: o.disable ? true : o.enable ? false : undefined,
+      };
+      const userId = parseId(id, 'user');
+      // The command line is the machine's administrator: it acts with an owner's rights.
+      const r = await withDb(rt, 'user set', async (db) =>
+        changeUser(db, { orgId: await resolveOrg(db, o.org), userId: null, role: 'owner' }, userId, change),
+      );
+      if (!r) throw new CliError(`user ${id} not found`);
+      if (!r.ok) throw new CliError(`--${r.problem.field}: ${r.problem.message}`);
+      io.out(`User ${r.value.id} ${r.value.email}: ${r.value.role}${r.value.disabled ? ', disabled' : ''}`);
+    });
+  user
     .command('create')
     .description('add a user; prints the password when it is generated')
     .requiredOption('--email <email>', 'their e-mail, used to sign in')

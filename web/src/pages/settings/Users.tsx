@@ -1,13 +1,14 @@
-/** The organisation's people and their roles; owner and admin add them (the API has no role change). */
+/** The organisation's people and their roles; owner and admin add them, change roles and switch them off. */
 import { type FormEvent, useState } from 'react';
 import { api } from '../../api.ts';
 import { type Key, useI18n } from '../../i18n/index.ts';
 import type { Role } from '../../session.ts';
 import { ErrorNote, Field, Loading, useAsync } from '../../ui.tsx';
 import { grantable, type User } from './types.ts';
+import { UserRow } from './UserRow.tsx';
 
 export function Users({ role }: { role: Role | undefined }) {
-  const { t, dateTime } = useI18n();
+  const { t } = useI18n();
   const list = useAsync(() => api<{ items: User[] }>('/users'), []);
   const roles = grantable(role);
   const [email, setEmail] = useState('');
@@ -97,16 +98,12 @@ export function Users({ role }: { role: Role | undefined }) {
               <th>{t('settings.users.name')}</th>
               <th>{t('settings.role')}</th>
               <th>{t('settings.users.since')}</th>
+              <th />
             </tr>
           </thead>
           <tbody>
             {list.data?.items.map((u) => (
-              <tr key={u.id} data-test="user-row">
-                <td>{u.email}</td>
-                <td>{u.name}</td>
-                <td>{t(`settings.role.${u.role}` as Key)}</td>
-                <td>{dateTime(u.createdAt)}</td>
-              </tr>
+              <UserRow key={u.id} user={u} onChanged={list.reload} />
             ))}
           </tbody>
         </table>

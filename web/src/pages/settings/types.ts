@@ -66,6 +66,7 @@ export interface User {
   name: string;
   role: Role;
   createdAt: string;
+  disabled: boolean;
 }
 
 export interface ApiKey {
