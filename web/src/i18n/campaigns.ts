@@ -41,7 +41,7 @@ export const ru = {
   'report.cancel': 'Отменить рассылку',
   'report.cancelConfirm': 'Отменить рассылку? Неотправленные сообщения не уйдут, резерв вернётся на баланс.',
   'report.refresh': 'Обновить',
-  'report.live': 'Отчёт обновляется сам каждые 2 секунды.',
+  'report.live': 'Отчёт обновляется сам каждые {seconds} с.',
   'report.recipients': 'Получателей',
   'report.deliveryRate': 'Доставлено',
   'report.reserved': 'В резерве',
@@ -114,7 +114,7 @@ export const en: typeof ru = {
   'report.cancelConfirm':
     'Cancel the campaign? Messages not yet sent will not go; the reservation returns to the balance.',
   'report.refresh': 'Refresh',
-  'report.live': 'The report refreshes itself every 2 seconds.',
+  'report.live': 'The report refreshes itself every {seconds} s.',
   'report.recipients': 'Recipients',
   'report.deliveryRate': 'Delivered',
   'report.reserved': 'Reserved',
