@@ -4,7 +4,7 @@
  */
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../../api.ts';
-import { useI18n } from '../../i18n/index.ts';
+import { type Key, useI18n } from '../../i18n/index.ts';
 import { ErrorNote, useAsync } from '../../ui.tsx';
 import {
   type AudienceReport,
@@ -54,9 +54,7 @@ function Rendering({
   const d = r.data;
   return (
     <div className="wizard-bubble" data-test={`preview-${channel}`}>
-      <span className="badge">
-        {channel === 'sms' ? 'SMS' : channel === 'email' ? 'E-mail' : 'Messenger'}
-      </span>
+      <span className="badge">{t(`channel.${channel}` as Key)}</span>
       {d.subject ? <strong className="wizard-subject">{d.subject}</strong> : null}
       <div className="wizard-bubble-text">{d.text}</div>
       <div className="muted">
