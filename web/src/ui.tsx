@@ -50,6 +50,29 @@ export function useAsync<T>(load: () => Promise<T>, deps: unknown[], everyMs?: n
   return { data, error, loading, reload };
 }
 
+/**
+ * An action a button starts: `busy` while it runs (buttons disable themselves), its failure kept in
+ * `error` for ErrorNote. `run` resolves to whether the action succeeded.
+ */
+export function useAction() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>();
+  const run = useCallback(async (action: () => Promise<unknown>): Promise<boolean> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+      return true;
+    } catch (err) {
+      setError(err);
+      return false;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  return { busy, error, setError, run };
+}
+
 /** The server's message, and for invalid input each field's problem on its own line. */
 export function ErrorNote({ error }: { error: unknown }) {
   const { t } = useI18n();

@@ -8,7 +8,7 @@ import { Link } from 'wouter';
 import { api } from '../api.ts';
 import { type Key, useI18n } from '../i18n/index.ts';
 import { canSend, useSession } from '../session.ts';
-import { ErrorNote, Loading, Page, StateBadge, useAsync } from '../ui.tsx';
+import { ErrorNote, Loading, Page, StateBadge, useAction, useAsync } from '../ui.tsx';
 import { Deliveries } from './campaigns/Deliveries.tsx';
 import { ProgressChart } from './campaigns/ProgressChart.tsx';
 import {
@@ -57,21 +57,14 @@ export function CampaignReport({ id }: { id: number }) {
     [id, version],
     live ? everyMs : undefined,
   );
-  const [actionError, setActionError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error: actionError, run } = useAction();
 
-  const act = async (verb: 'pause' | 'resume' | 'cancel') => {
+  const act = (verb: 'pause' | 'resume' | 'cancel') => {
     if (verb === 'cancel' && !window.confirm(t('report.cancelConfirm'))) return;
-    setBusy(true);
-    setActionError(undefined);
-    try {
+    void run(async () => {
       await api(`/campaigns/${id}/${verb}`, { method: 'POST', body: {} });
       setVersion((v) => v + 1);
-    } catch (e) {
-      setActionError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   if (!data) return error ? <ErrorNote error={error} /> : <Loading />;

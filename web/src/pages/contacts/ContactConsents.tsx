@@ -1,33 +1,24 @@
-/** The contact's consents per channel and category; one still in force can be withdrawn (the record stays). */
-import { useState } from 'react';
 import { api } from '../../api.ts';
 import { useI18n } from '../../i18n/index.ts';
 import { canSend, useSession } from '../../session.ts';
-import { ErrorNote, Loading, useAsync } from '../../ui.tsx';
+import { ErrorNote, Loading, useAction, useAsync } from '../../ui.tsx';
 import { type Consent, label } from './types.ts';
 
 export function ContactConsents({ id }: { id: number }) {
   const { t, dateTime } = useI18n();
   const me = useSession();
   const consents = useAsync(() => api<{ items: Consent[] }>(`/contacts/${id}/consents`), [id]);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
+  const { busy, error, run } = useAction();
   const items = consents.data?.items ?? [];
 
   const withdraw = async (c: Consent) => {
     const channel = label(t, 'contacts.channel', c.channel);
     const category = label(t, 'contacts.category', c.category);
     if (!window.confirm(t('contacts.consent.confirm', { channel, category }))) return;
-    setBusy(true);
-    setError(undefined);
-    try {
+    await run(async () => {
       await api(`/contacts/${id}/consents/withdraw`, { body: { channel: c.channel, category: c.category } });
       consents.reload();
-    } catch (e) {
-      setError(e);
-    } finally {
-      setBusy(false);
-    }
+    });
   };
 
   return (

@@ -2,28 +2,16 @@
 import { useState } from 'react';
 import { api } from '../../api.ts';
 import { type Key, useI18n } from '../../i18n/index.ts';
-import { ErrorNote, Loading, useAsync } from '../../ui.tsx';
+import { ErrorNote, Loading, useAction, useAsync } from '../../ui.tsx';
 import { GatewayForm } from './GatewayForm.tsx';
 import type { Gateway, GatewayCheck } from './types.ts';
 
 function GatewayCard({ g, manage, onChanged }: { g: Gateway; manage: boolean; onChanged: () => void }) {
   const { t } = useI18n();
   const [check, setCheck] = useState<GatewayCheck>();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>();
   const [editing, setEditing] = useState(false);
 
-  const run = async (f: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
-      await f();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, run } = useAction();
   const test = () =>
     run(async () => {
       setCheck(undefined);

@@ -3,7 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../../api.ts';
 import { type Key, useI18n } from '../../i18n/index.ts';
 import type { Role } from '../../session.ts';
-import { ErrorNote, Field, Loading, useAsync } from '../../ui.tsx';
+import { ErrorNote, Field, Loading, useAction, useAsync } from '../../ui.tsx';
 import { type ApiKey, grantable } from './types.ts';
 
 function Secret({ secret, onClose }: { secret: string; onClose: () => void }) {
@@ -44,21 +44,13 @@ export function Keys({ role }: { role: Role | undefined }) {
   const [name, setName] = useState('');
   const [keyRole, setKeyRole] = useState<Role>('operator');
   const [secret, setSecret] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
 
-  const run = async (f: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, run: act } = useAction();
+  const run = (f: () => Promise<unknown>) =>
+    act(async () => {
       await f();
       list.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const create = (e: FormEvent) => {
     e.preventDefault();
     void run(async () => {

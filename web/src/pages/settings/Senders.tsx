@@ -5,7 +5,7 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../../api.ts';
 import { type Key, useI18n } from '../../i18n/index.ts';
-import { ErrorNote, Field, Loading, StateBadge, useAsync } from '../../ui.tsx';
+import { ErrorNote, Field, Loading, StateBadge, useAction, useAsync } from '../../ui.tsx';
 import type { Gateway, Sender, SenderState, SenderSync } from './types.ts';
 
 function SyncResult({ r }: { r: SenderSync }) {
@@ -37,22 +37,14 @@ export function Senders({ manage }: { manage: boolean }) {
   const gws = gateways.data?.items ?? [];
   const [gatewayId, setGatewayId] = useState('');
   const [name, setName] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const [sync, setSync] = useState<SenderSync>();
 
-  const run = async (f: () => Promise<void>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, run: act } = useAction();
+  const run = (f: () => Promise<unknown>) =>
+    act(async () => {
       await f();
       senders.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const add = (e: FormEvent) => {
     e.preventDefault();
     const gid = Number(gatewayId || gws[0]?.id);

@@ -5,7 +5,7 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../../api.ts';
 import { type Key, useI18n } from '../../i18n/index.ts';
-import { ErrorNote, Field, Loading, useAsync } from '../../ui.tsx';
+import { ErrorNote, Field, Loading, useAction, useAsync } from '../../ui.tsx';
 import { parseRoubles } from '../balance/kopecks.ts';
 import { CHANNELS, type Channel, type Tariff } from './types.ts';
 
@@ -16,22 +16,14 @@ export function Tariffs({ manage }: { manage: boolean }) {
   const [country, setCountry] = useState('RU');
   const [operator, setOperator] = useState('');
   const [price, setPrice] = useState('');
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
   const kopecks = parseRoubles(price);
 
-  const run = async (f: () => Promise<unknown>) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const { busy, error, setError, run: act } = useAction();
+  const run = (f: () => Promise<unknown>) =>
+    act(async () => {
       await f();
       list.reload();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
   const save = (e: FormEvent) => {
     e.preventDefault();
     if (kopecks === null) {

@@ -3,11 +3,10 @@
  * admin, to roles below), and switching them off and on. The server enforces the same rules and keeps
  * one enabled owner; its refusal is shown on the row.
  */
-import { useState } from 'react';
 import { api } from '../../api.ts';
 import { type Key, useI18n } from '../../i18n/index.ts';
 import { type Role, useSession } from '../../session.ts';
-import { ErrorNote, StateBadge } from '../../ui.tsx';
+import { ErrorNote, StateBadge, useAction } from '../../ui.tsx';
 import { grantable, type User } from './types.ts';
 
 export function UserRow({ user, onChanged }: { user: User; onChanged: () => void }) {
@@ -15,21 +14,13 @@ export function UserRow({ user, onChanged }: { user: User; onChanged: () => void
   const me = useSession();
   const roles = grantable(me?.role);
   const mayChange = me?.user?.id !== user.id && roles.includes(user.role);
-  const [error, setError] = useState<unknown>();
-  const [busy, setBusy] = useState(false);
+  const { busy, error, run } = useAction();
 
-  const change = async (body: { role?: Role; disabled?: boolean }) => {
-    setBusy(true);
-    setError(undefined);
-    try {
+  const change = (body: { role?: Role; disabled?: boolean }) =>
+    run(async () => {
       await api(`/users/${user.id}`, { method: 'PATCH', body });
       onChanged();
-    } catch (err) {
-      setError(err);
-    } finally {
-      setBusy(false);
-    }
-  };
+    });
 
   return (
     <tr data-test="user-row" data-id={user.id}>
