@@ -121,15 +121,20 @@ export async function campaignTotals(db: Queryable, orgId: number, ids: number[]
             count(submitted_at)::int AS sent,
             count(*) FILTER (WHERE state = 'delivered')::int AS delivered,
             count(*) FILTER (WHERE state IN ${FAILED})::int AS failed,
-            coalesce(sum(price_kopecks) FILTER (WHERE state NOT IN ('excluded', 'invalid_address')), 0)::int
+            coalesce(sum(price_kopecks) FILTER (WHERE state NOT IN ('excluded', 'invalid_address')), 0)::bigint
               AS "priceKopecks",
-            coalesce(sum(cost_kopecks), 0)::int AS "chargedKopecks"
+            coalesce(sum(cost_kopecks), 0)::bigint AS "chargedKopecks"
        FROM messages
       WHERE org_id = $1 AND campaign_id = ANY(string_to_array($2, ',')::bigint[])
       GROUP BY campaign_id ORDER BY campaign_id`,
     [orgId, ids.join(',')],
   );
-  return rows;
+  // Sums of kopecks pass 2^31 (21 million roubles) on a large campaign: bigint in SQL, a number here.
+  return rows.map((r) => ({
+    ...r,
+    priceKopecks: Number(r.priceKopecks),
+    chargedKopecks: Number(r.chargedKopecks),
+  }));
 }
 
 export interface Recipient {

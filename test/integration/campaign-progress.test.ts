@@ -111,4 +111,7 @@ test('deliveries: names, search, state filter and paging; other organisations se
     [],
   );
   assert.equal((await api.call('GET', '/api/v1/campaigns/totals?ids=1;DROP')).status, 400);
+  const huge = await api.call('GET', '/api/v1/campaigns/totals?ids=1,99999999999999999999');
+  assert.equal(huge.status, 400, 'an id past bigint is refused, not a database error');
+  assert.match(huge.body.error.message, /ids/);
 });

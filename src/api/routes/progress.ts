@@ -57,7 +57,11 @@ export const progressRoutes =
           tags,
           summary: "Several campaigns' recipients, sent, delivered and cost at once (for a list)",
           querystring: Type.Object({
-            ids: Type.String({ pattern: '^[0-9]+(,[0-9]+)*$', description: 'campaign ids, comma-separated' }),
+            // Up to 15 digits each: every id stays an exact number and a valid bigint.
+            ids: Type.String({
+              pattern: '^[0-9]{1,15}(,[0-9]{1,15})*$',
+              description: 'campaign ids, comma-separated',
+            }),
           }),
           response: { 200: Type.Object({ items: Type.Array(Totals) }), ...errorResponses },
         },
