@@ -2,6 +2,7 @@
  * A whole API server in the test's process, on a fresh database (see db.ts), with one organisation
  * and an owner key; `call` sends a request with that key (or another) through Fastify's inject.
  */
+import assert from 'node:assert/strict';
 import { after } from 'node:test';
 import { buildServer } from '../../src/api/server.ts';
 import { type Config, loadConfig } from '../../src/config.ts';
@@ -33,6 +34,8 @@ export interface TestApi {
   gateways: GatewayPool;
   /** Another organisation with its own owner key and (unless 0) a balance of 1,000,000 roubles. */
   addOrg(name: string, balanceKopecks?: number): Promise<TestOrg>;
+  /** Signs in with a password: the session cookie (as a Cookie header) and the CSRF token. */
+  signIn(email: string, password: string): Promise<{ cookie: string; csrf: string }>;
   call<T = any>(
     method: string,
     url: string,
@@ -59,13 +62,22 @@ export async function createTestApi(): Promise<TestApi> {
     return { id: org.id, key: k.value.secret };
   };
   const org = await addOrg('Тестовая организация');
-  return {
+  const testApi: TestApi = {
     db,
     config,
     org,
     app,
     gateways,
     addOrg,
+    async signIn(email, password) {
+      const r = await testApi.call('POST', '/api/v1/auth/login', { email, password }, { key: null });
+      assert.equal(r.status, 200, r.text);
+      const h = r.headers['set-cookie'];
+      const cookies = h === undefined ? [] : Array.isArray(h) ? h.map(String) : [String(h)];
+      const session = cookies.find((c) => c.startsWith('vestnik_session='));
+      assert.ok(session, 'a vestnik_session cookie is set');
+      return { cookie: session.split(';')[0]!, csrf: r.body.csrfToken };
+    },
     async call(method, url, body, opts = {}) {
       const key = opts.key === undefined ? org.key : opts.key;
       const res = await app.inject({
@@ -83,4 +95,5 @@ export async function createTestApi(): Promise<TestApi> {
       return { status: res.statusCode, body: parsed as any, text: res.body, headers: res.headers };
     },
   };
+  return testApi;
 }

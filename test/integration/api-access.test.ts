@@ -37,15 +37,6 @@ function setCookies(r: Response): string[] {
   return h === undefined ? [] : Array.isArray(h) ? h.map(String) : [String(h)];
 }
 
-/** Signs in and returns the session cookie (as a Cookie header) and the CSRF token. */
-async function signIn(email: string, password: string): Promise<{ cookie: string; csrf: string }> {
-  const r = await api.call('POST', '/api/v1/auth/login', { email, password }, { key: null });
-  assert.equal(r.status, 200, r.text);
-  const session = setCookies(r).find((c) => c.startsWith('vestnik_session='));
-  assert.ok(session, 'a vestnik_session cookie is set');
-  return { cookie: session.split(';')[0]!, csrf: r.body.csrfToken };
-}
-
 test('without a key, with a malformed header or an unknown key, the API answers 401', async () => {
   const before = await contactCount(api.org.id);
   const none = await api.call('GET', '/api/v1/contacts', undefined, { key: null });
@@ -506,7 +497,7 @@ test("a signed-in viewer is held to the viewer's role; an expired session or a d
     password: 'viewer-password',
   });
   assert.ok(u.ok);
-  const s = await signIn('viewer-person@example.ru', 'viewer-password');
+  const s = await api.signIn('viewer-person@example.ru', 'viewer-password');
   const post = await api.call(
     'POST',
     '/api/v1/contacts',
@@ -529,7 +520,7 @@ test("a signed-in viewer is held to the viewer's role; an expired session or a d
   });
   assertError(expired, 401, 'unauthenticated');
 
-  const s2 = await signIn('viewer-person@example.ru', 'viewer-password');
+  const s2 = await api.signIn('viewer-person@example.ru', 'viewer-password');
   assert.equal(
     (await api.call('GET', '/api/v1/me', undefined, { key: null, headers: { cookie: s2.cookie } })).status,
     200,

@@ -69,19 +69,11 @@ test('/me returns a session its CSRF token, which then lets the page make unsafe
     password: 'берёзка-2026',
   });
   assert.ok(u.ok);
-  const login = await api.call(
-    'POST',
-    '/api/v1/auth/login',
-    { email: 'kassir@snt.example', password: 'берёзка-2026' },
-    { key: null },
-  );
-  assert.equal(login.status, 200, login.text);
-  const setCookie = login.headers['set-cookie'];
-  const cookie = String(Array.isArray(setCookie) ? setCookie[0] : setCookie).split(';')[0]!;
+  const { cookie, csrf } = await api.signIn('kassir@snt.example', 'берёзка-2026');
   // A reload: the page has only the cookie and asks /me.
   const me = await api.call('GET', '/api/v1/me', undefined, { key: null, headers: { cookie } });
   assert.equal(me.status, 200);
-  assert.equal(me.body.csrfToken, login.body.csrfToken);
+  assert.equal(me.body.csrfToken, csrf);
   const created = await api.call(
     'POST',
     '/api/v1/contacts',
