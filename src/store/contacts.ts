@@ -134,9 +134,18 @@ export async function listContacts(
   return rows.map(toContact);
 }
 
+/**
+ * Deletes a contact; its messages stay, as history, without it (messages carry no foreign key:
+ * migration 0014, so the delete clears them itself).
+ */
 export async function deleteContact(db: Queryable, orgId: number, id: number): Promise<boolean> {
-  const { rowCount } = await db.query('DELETE FROM contacts WHERE org_id = $1 AND id = $2', [orgId, id]);
-  return rowCount > 0;
+  const { rows } = await db.query<{ n: number }>(
+    `WITH gone AS (DELETE FROM contacts WHERE org_id = $1 AND id = $2 RETURNING id),
+          cleared AS (UPDATE messages SET contact_id = NULL WHERE org_id = $1 AND contact_id IN (SELECT id FROM gone))
+     SELECT count(*)::int AS n FROM gone`,
+    [orgId, id],
+  );
+  return rows[0]!.n > 0;
 }
 
 export async function countContacts(db: Queryable, orgId: number): Promise<number> {

@@ -79,9 +79,19 @@ export async function listObjectsOfContacts(
   contactIds: number[],
 ): Promise<ContactObject[]> {
   if (contactIds.length === 0) return [];
+  // The range beside the list is what makes the planner walk the index: with a list alone it guesses
+  // a parallel scan of the whole table, which at a million contacts cost 150 ms per launch batch.
+  let lo = contactIds[0]!;
+  let hi = lo;
+  for (const id of contactIds) {
+    if (id < lo) lo = id;
+    if (id > hi) hi = id;
+  }
   const { rows } = await db.query<ObjectRow>(
-    'SELECT * FROM objects WHERE org_id = $1 AND contact_id = ANY($2::bigint[]) ORDER BY contact_id, id',
-    [orgId, contactIds],
+    `SELECT id, contact_id, kind, number, charges_kopecks, debt_kopecks, attributes FROM objects
+     WHERE org_id = $1 AND contact_id = ANY($2::bigint[]) AND contact_id BETWEEN $3 AND $4
+     ORDER BY contact_id, id`,
+    [orgId, contactIds, lo, hi],
   );
   return rows.map(toObject);
 }

@@ -228,6 +228,20 @@ test('a message to a contact uses its address; a contact of another organisation
   assert.deepEqual(history.body.items, []);
 });
 
+test('a deleted contact’s messages stay, as history, without the contact', async () => {
+  const org = await newOrg('ООО «Архив»');
+  const c = await org.call('POST', '/api/v1/contacts', { firstName: 'Ушедший', phone: '+79120010007' });
+  const sent = await org.call('POST', '/api/v1/messages', { contactId: c.body.id, text: 'До свидания' });
+  assert.equal(sent.status, 201, sent.text);
+  assert.equal((await org.call('DELETE', `/api/v1/contacts/${c.body.id}`)).status, 204);
+  const { rows } = await api.db.query<{ contact_id: number | null; address: string }>(
+    'SELECT contact_id, address FROM messages WHERE id = $1',
+    [sent.body.id],
+  );
+  assert.deepEqual(rows, [{ contact_id: null, address: '+79120010007' }]);
+  assert.equal((await org.call('DELETE', `/api/v1/contacts/${c.body.id}`)).status, 404);
+});
+
 test('bad input is refused naming the field, and nothing is written', async () => {
   const org = await newOrg('ООО «Ошибки»');
   const refused = async (body: unknown, code: string, field: string) => {
