@@ -18,6 +18,9 @@ if (unknown.length) {
   console.error(`no such benchmark: ${unknown.join(', ')} (there are: ${all.join(', ')})`);
   process.exit(2);
 }
+// The worker and provider processes a benchmark starts run the compiled server, as `npm start` does.
+if (spawnSync(process.execPath, ['scripts/build.js'], { cwd: root, stdio: 'inherit' }).status !== 0)
+  process.exit(1);
 let failed = false;
 for (const name of wanted.length ? wanted : all) {
   console.log(`── bench/${name}.ts`);

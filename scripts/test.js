@@ -62,6 +62,9 @@ if (args.length === 0) {
 // The browser tests drive the interface `vestnik serve` serves: build it from the sources first.
 console.log('── vite build (the web interface)');
 ok = run('npx', ['vite', 'build', '--config', 'web/vite.config.ts', '--logLevel', 'warn']).status === 0 && ok;
+// Processes the tests start (`vestnik serve`, `vestnik worker`, the CLI) run what users run: the bundle.
+console.log('── esbuild (the server, dist/)');
+ok = run(process.execPath, ['scripts/build.js']).status === 0 && ok;
 
 const files = testFiles(args.length ? args : ['test']);
 const engines = process.env.VESTNIK_TEST_DB ? [process.env.VESTNIK_TEST_DB] : ['pglite', 'postgres'];

@@ -5,20 +5,18 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { buildServer } from './api/server.ts';
 import type { Config } from './config.ts';
 import { startDispatcher } from './dispatch/dispatcher.ts';
 import { GatewayPool } from './dispatch/gatewayPool.ts';
 import { workerOptions } from './dispatch/options.ts';
+import { ROOT } from './paths.ts';
 import { type FirstStart, firstStart } from './services/bootstrap.ts';
 import type { Db } from './store/db.ts';
 import { migrate } from './store/migrate.ts';
 import { openDatabase } from './store/open.ts';
 
-export const VERSION: string = JSON.parse(
-  fs.readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'package.json'), 'utf8'),
-).version;
+export const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
 
 export { workerOptions };
 

@@ -7,10 +7,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ROOT } from '../paths.ts';
 import { sendPage } from './pages.ts';
 import type { App } from './server.ts';
 
-export const WEB_DIST = path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../web/dist');
+export const WEB_DIST = path.join(ROOT, 'web', 'dist');
 
 // Everything the interface loads is its own; the API is called on the same origin.
 const CSP =

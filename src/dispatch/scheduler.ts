@@ -17,7 +17,6 @@ import { type Campaign, insertCampaign, lockDueRun } from '../store/campaigns.ts
 import type { Db, Queryable } from '../store/db.ts';
 import { getOrg, type Org } from '../store/orgs.ts';
 import type { LinkSettings } from './extras.ts';
-import { launchCampaign } from './launch.ts';
 
 /**
  * Arms a draft that has a schedule or a recurrence; `at: null` when its time is already here (a
@@ -108,8 +107,11 @@ export async function runScheduler(db: Db, now: Date, links?: LinkSettings): Pro
     const run = await spawnRun(db, r.org_id, r.id, now);
     if (run !== null) oneOffs.push({ ...r, id: run, recurrence: null });
   }
+  // Loaded when a run is due: the launch brings the template and e-mail engines, which a worker
+  // process otherwise never needs (tens of megabytes of its memory, issue 6).
+  const { launchCampaign } = oneOffs.length ? await import('./launch.ts') : { launchCampaign: null };
   for (const r of oneOffs) {
-    const result = await launchCampaign(db, r.org_id, r.id, r.launched_by ?? 'scheduler', links, {
+    const result = await launchCampaign!(db, r.org_id, r.id, r.launched_by ?? 'scheduler', links, {
       now,
       byScheduler: true,
     });

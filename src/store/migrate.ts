@@ -5,10 +5,10 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { ROOT } from '../paths.ts';
 import type { Db } from './db.ts';
 
-const MIGRATIONS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), 'migrations');
+const MIGRATIONS_DIR = path.join(ROOT, 'src', 'store', 'migrations');
 /** Arbitrary constant shared by every Vestnik process: "vestnik" in ASCII, truncated. */
 const MIGRATION_LOCK = 0x7665_7374;
 
