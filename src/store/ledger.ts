@@ -117,22 +117,23 @@ export async function chargeAccepted(
     );
     for (const r of rows) campaignLeft.set(r.id, r.reserved_kopecks);
   }
-  const { rows: balances } = await tx.query<{
-    org_id: number;
-    balance_kopecks: number;
-    reserved_kopecks: number;
-  }>(
-    'SELECT org_id, balance_kopecks, reserved_kopecks FROM balances WHERE org_id = ANY($1::bigint[]) ORDER BY org_id FOR UPDATE',
-    [orgIds],
-  );
-  const available = new Map(balances.map((b) => [b.org_id, b.balance_kopecks - b.reserved_kopecks]));
+  const shares = items.map((i) => {
+    if (i.campaignId === null) return i.ownReservedKopecks;
+    const share = Math.min(i.priceKopecks, campaignLeft.get(i.campaignId) ?? 0);
+    campaignLeft.set(i.campaignId, (campaignLeft.get(i.campaignId) ?? 0) - share);
+    return share;
+  });
+  // A charge within its reserved share cannot overdraw: the balance loses at most what the reservation
+  // held, so the available money is not read, and the balance row is locked only by its update at the
+  // end — a single send or a top-up then waits for the end of this transaction, not for the ledger
+  // insert too (issue 6: an API send's latency while a campaign drains). A charge over its share (a
+  // gateway's cost above the estimate) needs the balance first, locked.
+  const overrun = items.some((i, k) => i.costKopecks > shares[k]!);
+  const available = overrun ? await lockAvailable(tx, orgIds) : null;
 
-  const rows = items.map((i) => {
-    const share =
-      i.campaignId === null
-        ? i.ownReservedKopecks
-        : Math.min(i.priceKopecks, campaignLeft.get(i.campaignId) ?? 0);
-    if (i.campaignId !== null) campaignLeft.set(i.campaignId, (campaignLeft.get(i.campaignId) ?? 0) - share);
+  const rows = items.map((i, k) => {
+    const share = shares[k]!;
+    if (!available) return { ...i, share, cost: i.costKopecks, comment: '' };
     const room = (available.get(i.orgId) ?? 0) + share;
     const cost = Math.min(i.costKopecks, room);
     available.set(i.orgId, room - cost);
@@ -174,13 +175,23 @@ export async function chargeAccepted(
         share,
       ]);
   }
-  for (const [orgId, s] of perOrg) {
+  // In the order of the organisations' ids, as every other transaction locks balance rows.
+  for (const [orgId, s] of [...perOrg].sort((a, b) => a[0] - b[0])) {
     await tx.query(
       'UPDATE balances SET balance_kopecks = balance_kopecks - $2, reserved_kopecks = reserved_kopecks - $3 WHERE org_id = $1',
       [orgId, s.cost, s.share],
     );
   }
   return charged;
+}
+
+/** The organisations' available money (balance less reservations), their balance rows locked. */
+async function lockAvailable(tx: Queryable, orgIds: number[]): Promise<Map<number, number>> {
+  const { rows } = await tx.query<{ org_id: number; balance_kopecks: number; reserved_kopecks: number }>(
+    'SELECT org_id, balance_kopecks, reserved_kopecks FROM balances WHERE org_id = ANY($1::bigint[]) ORDER BY org_id FOR UPDATE',
+    [orgIds],
+  );
+  return new Map(rows.map((b) => [b.org_id, b.balance_kopecks - b.reserved_kopecks]));
 }
 
 /** Releases what these campaigns still hold (they completed or were cancelled). */

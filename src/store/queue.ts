@@ -276,6 +276,12 @@ export async function recordSendResultsIn(
       ],
     );
     const accepted = rows.filter((r) => r.state === 'submitted');
+    // A delivery report may have come before this answer: apply it now, in this transaction — before
+    // the money, whose balance row is then held only for what is left of the transaction.
+    const early = await applyEarlyReports(
+      tx,
+      accepted.map((r) => r.id),
+    );
     const charged = await chargeAccepted(
       tx,
       accepted.map((r) => ({
@@ -297,11 +303,6 @@ export async function recordSendResultsIn(
         await tx.query('UPDATE messages SET cost_kopecks = $2 WHERE id = $1', [r.id, cost]);
       }
     }
-    // A delivery report may have come before this answer: apply it now, in this transaction.
-    const early = await applyEarlyReports(
-      tx,
-      accepted.map((r) => r.id),
-    );
     const failedSingles = rows.filter(
       (r) => r.campaign_id === null && r.state !== 'queued' && r.state !== 'submitted',
     );
