@@ -264,7 +264,7 @@ async function waitDrained(db: Db, sandbox: Sandbox, campaignId: number, expect:
 
 const WORKER_ENV = {
   VESTNIK_WORKERS: '2',
-  VESTNIK_BATCH_SIZE: process.env.BENCH_BATCH ?? '1000',
+  VESTNIK_BATCH_SIZE: '1000',
   VESTNIK_STATUS_POLL_SECONDS: '3600',
 };
 

@@ -107,11 +107,12 @@ export async function runScheduler(db: Db, now: Date, links?: LinkSettings): Pro
     const run = await spawnRun(db, r.org_id, r.id, now);
     if (run !== null) oneOffs.push({ ...r, id: run, recurrence: null });
   }
+  if (oneOffs.length === 0) return launched;
   // Loaded when a run is due: the launch brings the template and e-mail engines, which a worker
   // process otherwise never needs (tens of megabytes of its memory, issue 6).
-  const { launchCampaign } = oneOffs.length ? await import('./launch.ts') : { launchCampaign: null };
+  const { launchCampaign } = await import('./launch.ts');
   for (const r of oneOffs) {
-    const result = await launchCampaign!(db, r.org_id, r.id, r.launched_by ?? 'scheduler', links, {
+    const result = await launchCampaign(db, r.org_id, r.id, r.launched_by ?? 'scheduler', links, {
       now,
       byScheduler: true,
     });

@@ -123,6 +123,11 @@ export function Loading() {
   return <p className="muted">{t('common.loading')}</p>;
 }
 
+/** «Loading…» while `of` has nothing to show yet; a reload keeps the old data on screen instead. */
+export function FirstLoad({ of }: { of: Async<unknown> }) {
+  return of.loading && of.data === undefined ? <Loading /> : null;
+}
+
 export function Field({ label, hint, children }: { label: string; hint?: string; children: ReactNode }) {
   return (
     // biome-ignore lint/a11y/noLabelWithoutControl: the control is the child the caller passes

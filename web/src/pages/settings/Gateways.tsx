@@ -2,7 +2,7 @@
 import { useState } from 'react';
 import { api } from '../../api.ts';
 import { type Key, useI18n } from '../../i18n/index.ts';
-import { ErrorNote, Loading, useAction, useAsync } from '../../ui.tsx';
+import { ErrorNote, FirstLoad, useAction, useAsync } from '../../ui.tsx';
 import { GatewayForm } from './GatewayForm.tsx';
 import type { Gateway, GatewayCheck } from './types.ts';
 
@@ -118,7 +118,7 @@ export function Gateways({ manage }: { manage: boolean }) {
         />
       ) : null}
       <ErrorNote error={list.error} />
-      {list.loading && !list.data ? <Loading /> : null}
+      <FirstLoad of={list} />
       {list.data?.items.map((g) => (
         <GatewayCard key={g.id} g={g} manage={manage} onChanged={list.reload} />
       ))}

@@ -3,7 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../../api.ts';
 import { type Key, useI18n } from '../../i18n/index.ts';
 import type { Role } from '../../session.ts';
-import { ErrorNote, Field, Loading, useAction, useAsync } from '../../ui.tsx';
+import { ErrorNote, Field, FirstLoad, useAction, useAsync } from '../../ui.tsx';
 import { type ApiKey, grantable } from './types.ts';
 
 function Secret({ secret, onClose }: { secret: string; onClose: () => void }) {
@@ -100,7 +100,7 @@ export function Keys({ role }: { role: Role | undefined }) {
         <ErrorNote error={error} />
       </form>
       <ErrorNote error={list.error} />
-      {list.loading && !list.data ? <Loading /> : null}
+      <FirstLoad of={list} />
       <div className="table-wrap">
         <table data-test="key-table">
           <thead>

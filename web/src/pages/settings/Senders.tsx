@@ -5,7 +5,7 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../../api.ts';
 import { type Key, useI18n } from '../../i18n/index.ts';
-import { ErrorNote, Field, Loading, StateBadge, useAction, useAsync } from '../../ui.tsx';
+import { ErrorNote, Field, FirstLoad, StateBadge, useAction, useAsync } from '../../ui.tsx';
 import type { Gateway, Sender, SenderState, SenderSync } from './types.ts';
 
 function SyncResult({ r }: { r: SenderSync }) {
@@ -112,7 +112,7 @@ export function Senders({ manage }: { manage: boolean }) {
       ) : null}
       {sync ? <SyncResult r={sync} /> : null}
       <ErrorNote error={error ?? senders.error} />
-      {senders.loading && !senders.data ? <Loading /> : null}
+      <FirstLoad of={senders} />
       <div className="table-wrap">
         <table data-test="sender-table">
           <thead>

@@ -5,7 +5,7 @@
 import { type FormEvent, useState } from 'react';
 import { api } from '../../api.ts';
 import { type Key, useI18n } from '../../i18n/index.ts';
-import { ErrorNote, Field, Loading, useAction, useAsync } from '../../ui.tsx';
+import { ErrorNote, Field, FirstLoad, useAction, useAsync } from '../../ui.tsx';
 import { parseRoubles } from '../balance/kopecks.ts';
 import { CHANNELS, type Channel, type Tariff } from './types.ts';
 
@@ -99,7 +99,7 @@ export function Tariffs({ manage }: { manage: boolean }) {
         </form>
       ) : null}
       <ErrorNote error={error ?? list.error} />
-      {list.loading && !list.data ? <Loading /> : null}
+      <FirstLoad of={list} />
       <div className="table-wrap">
         <table data-test="tariff-table">
           <thead>

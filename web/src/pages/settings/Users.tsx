@@ -3,7 +3,7 @@ import { type FormEvent, useState } from 'react';
 import { api } from '../../api.ts';
 import { type Key, useI18n } from '../../i18n/index.ts';
 import type { Role } from '../../session.ts';
-import { ErrorNote, Field, Loading, useAsync } from '../../ui.tsx';
+import { ErrorNote, Field, FirstLoad, useAsync } from '../../ui.tsx';
 import { grantable, type User } from './types.ts';
 import { UserRow } from './UserRow.tsx';
 
@@ -89,7 +89,7 @@ export function Users({ role }: { role: Role | undefined }) {
         {done ? <p className="notice">{done}</p> : null}
       </form>
       <ErrorNote error={list.error} />
-      {list.loading && !list.data ? <Loading /> : null}
+      <FirstLoad of={list} />
       <div className="table-wrap">
         <table data-test="user-table">
           <thead>

@@ -5,7 +5,7 @@
 import { useEffect, useMemo } from 'react';
 import { api } from '../../api.ts';
 import { useI18n } from '../../i18n/index.ts';
-import { ErrorNote, Loading, useAsync } from '../../ui.tsx';
+import { ErrorNote, FirstLoad, useAsync } from '../../ui.tsx';
 import { ExclusionReport } from './ExclusionReport.tsx';
 import { FilterRows } from './FilterRows.tsx';
 import { type AudienceReport, buildAudience, channelOf, type StepProps, useDebounced } from './model.ts';
@@ -66,7 +66,7 @@ export function StepAudience({ state, patch, onValid }: StepProps) {
         </label>
         <h2>{t('wizard.audience.lists')}</h2>
         {lists.error ? <ErrorNote error={lists.error} /> : null}
-        {lists.loading && !lists.data ? <Loading /> : null}
+        <FirstLoad of={lists} />
         {lists.data && lists.data.items.length === 0 ? (
           <p className="muted">{t('wizard.audience.noLists')}</p>
         ) : null}
