@@ -1,7 +1,7 @@
 /**
  * One transactional message (SD-6): to a contact or a raw address, with an idempotency key so a
  * retried API call never sends twice. The row, its price reserved on the balance and a NOTIFY go in
- * one transaction; a worker picks it up at once.
+ * one statement (store/messages.ts, insertSingleMessage); a worker picks it up at once.
  */
 import crypto from 'node:crypto';
 import { normalizeChatId, normalizeEmail, normalizePhone } from '../core/address.ts';
@@ -13,7 +13,6 @@ import { addressFor } from '../dispatch/launch.ts';
 import { getContact } from '../store/contacts.ts';
 import type { Db } from '../store/db.ts';
 import { primaryGateway } from '../store/gateways.ts';
-import { reserve } from '../store/ledger.ts';
 import { insertSingleMessage, type Message } from '../store/messages.ts';
 import { findSender } from '../store/senders.ts';
 import { listTariffs } from '../store/tariffs.ts';
@@ -34,16 +33,6 @@ export type SingleSendResult =
   | { ok: false; conflict: true }
   | { ok: false; insufficient: { costKopecks: number; availableKopecks: number } };
 
-/** Thrown to roll the insert back when the balance does not cover the message. */
-class Insufficient extends Error {
-  constructor(
-    readonly costKopecks: number,
-    readonly availableKopecks: number,
-  ) {
-    super('insufficient balance');
-  }
-}
-
 function normalizeAddress(channel: Channel, to: string): Result<string> {
   if (channel === 'sms') return normalizePhone(to, 'to');
   if (channel === 'email') return normalizeEmail(to, 'to');
@@ -61,6 +50,10 @@ export async function sendSingle(
     return fail('subject', s.subject ?? null, 'an e-mail needs a subject');
   if ((s.to === undefined) === (s.contactId === undefined))
     return fail('to', s.to ?? null, 'give exactly one of `to` and `contactId`');
+  // The gateway and the tariffs do not depend on the recipient: asked for at once, side by side, on
+  // the pool's connections (a single send's latency is its round trips, issue 6).
+  const lookups = Promise.all([primaryGateway(db, orgId, s.channel), listTariffs(db, orgId)]);
+  lookups.catch(() => undefined); // awaited below unless the input is refused first
   let address: string;
   let contactId: number | null = null;
   if (s.contactId !== undefined) {
@@ -80,7 +73,7 @@ export async function sendSingle(
     if (!a.ok) return a;
     address = a.value;
   }
-  const gateway = await primaryGateway(db, orgId, s.channel);
+  const [gateway, tariffs] = await lookups;
   if (!gateway) return fail('channel', s.channel, `no enabled gateway for channel ${s.channel}`);
   if (s.sender !== undefined) {
     const sender = await findSender(db, gateway.id, s.sender);
@@ -93,7 +86,7 @@ export async function sendSingle(
     }
   }
   const body = s.transliterate && s.channel === 'sms' ? transliterate(s.text) : s.text;
-  const priced = makePricer(await listTariffs(db, orgId))(s.channel, address, body);
+  const priced = makePricer(tariffs)(s.channel, address, body);
   const requestHash = crypto
     .createHash('sha256')
     .update(
@@ -108,44 +101,26 @@ export async function sendSingle(
       ]),
     )
     .digest('hex');
-  try {
-    const r = await db.transaction(async (tx) => {
-      const inserted = await insertSingleMessage(tx, {
-        orgId,
-        contactId,
-        channel: s.channel,
-        gatewayId: gateway.id,
-        address,
-        subject: s.subject ?? null,
-        body,
-        initiator,
-        idempotencyKey: s.idempotencyKey ?? null,
-        requestHash,
-        sender: s.sender ?? null,
-        segments: priced.segments,
-        priceKopecks: priced.priceKopecks,
-      });
-      if (inserted.created) {
-        const held = await reserve(tx, {
-          orgId,
-          amountKopecks: priced.priceKopecks,
-          messageId: inserted.message.id,
-          comment: 'single message',
-          initiator,
-        });
-        if (!held.ok) throw new Insufficient(priced.priceKopecks, held.balance.availableKopecks);
-      }
-      return inserted;
-    });
-    if (!r.sameRequest) return { ok: false, conflict: true };
-    return ok({ message: r.message, created: r.created });
-  } catch (err) {
-    if (err instanceof Insufficient) {
-      return {
-        ok: false,
-        insufficient: { costKopecks: err.costKopecks, availableKopecks: err.availableKopecks },
-      };
-    }
-    throw err;
-  }
+  const r = await insertSingleMessage(db, {
+    orgId,
+    contactId,
+    channel: s.channel,
+    gatewayId: gateway.id,
+    address,
+    subject: s.subject ?? null,
+    body,
+    initiator,
+    idempotencyKey: s.idempotencyKey ?? null,
+    requestHash,
+    sender: s.sender ?? null,
+    segments: priced.segments,
+    priceKopecks: priced.priceKopecks,
+  });
+  if (!r.ok)
+    return {
+      ok: false,
+      insufficient: { costKopecks: priced.priceKopecks, availableKopecks: r.availableKopecks },
+    };
+  if (!r.sameRequest) return { ok: false, conflict: true };
+  return ok({ message: r.message, created: r.created });
 }

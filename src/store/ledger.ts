@@ -65,17 +65,17 @@ export async function reserve(
   },
 ): Promise<{ ok: true } | { ok: false; balance: Balance }> {
   if (r.amountKopecks === 0) return { ok: true };
+  // The hold and its ledger line in one statement: a single send's path counts round trips.
   const { rowCount } = await tx.query(
-    `UPDATE balances SET reserved_kopecks = reserved_kopecks + $2
-     WHERE org_id = $1 AND balance_kopecks - reserved_kopecks >= $2`,
-    [r.orgId, r.amountKopecks],
-  );
-  if (rowCount === 0) return { ok: false, balance: await getBalance(tx, r.orgId) };
-  await tx.query(
-    `INSERT INTO ledger (org_id, kind, amount_kopecks, reserved_delta_kopecks, campaign_id, message_id, comment, initiator)
-     VALUES ($1, 'reserve', 0, $2, $3, $4, $5, $6)`,
+    `WITH held AS (
+       UPDATE balances SET reserved_kopecks = reserved_kopecks + $2
+       WHERE org_id = $1 AND balance_kopecks - reserved_kopecks >= $2
+       RETURNING org_id)
+     INSERT INTO ledger (org_id, kind, amount_kopecks, reserved_delta_kopecks, campaign_id, message_id, comment, initiator)
+     SELECT org_id, 'reserve', 0, $2, $3::bigint, $4::bigint, $5::text, $6::text FROM held`,
     [r.orgId, r.amountKopecks, r.campaignId ?? null, r.messageId ?? null, r.comment, r.initiator],
   );
+  if (rowCount === 0) return { ok: false, balance: await getBalance(tx, r.orgId) };
   return { ok: true };
 }
 

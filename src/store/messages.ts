@@ -205,19 +205,43 @@ export interface SingleMessageInput {
 }
 
 /**
- * A transactional message (SD-6). With an idempotency key, a repeat returns the first message:
- * `created` is false and `sameRequest` tells whether the repeat asked for the same thing.
+ * A transactional message (SD-6) with its price held on the balance, in one statement (atomic
+ * without a transaction of its own, and one round trip: issue 6's latency from the API call to the
+ * gateway). The balance row is locked first, so concurrent sends of one organisation — repeats of
+ * one idempotency key among them — go one at a time: a repeat meets the first's committed row,
+ * writes nothing and holds nothing. With an idempotency key, a repeat returns the first message:
+ * `created` is false and `sameRequest` tells whether the repeat asked for the same thing. When the
+ * available balance does not cover the price, nothing is written and what is available is returned.
  */
 export async function insertSingleMessage(
   db: Queryable,
   m: SingleMessageInput,
-): Promise<{ message: Message; created: boolean; sameRequest: boolean }> {
-  const { rows } = await db.query<Row>(
-    `INSERT INTO messages (org_id, contact_id, channel, gateway_id, address, subject, body, state, due_at, initiator,
-                           idempotency_key, request_hash, sender, segments, price_kopecks, reserved_kopecks, priority)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 'queued', now(), $8, $9, $10, $11, $12, $13, $13, 0)
-     ON CONFLICT (org_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
-     RETURNING *`,
+): Promise<
+  | { ok: true; message: Message; created: boolean; sameRequest: boolean }
+  | { ok: false; availableKopecks: number }
+> {
+  const { rows } = await db.query<Row & { available: number | null }>(
+    `WITH bal AS (
+       SELECT balance_kopecks - reserved_kopecks AS available FROM balances WHERE org_id = $1 FOR UPDATE
+     ), ins AS (
+       INSERT INTO messages (org_id, contact_id, channel, gateway_id, address, subject, body, state, due_at,
+                             initiator, idempotency_key, request_hash, sender, segments, price_kopecks,
+                             reserved_kopecks, priority)
+       SELECT $1::bigint, $2::bigint, $3::text, $4::bigint, $5::text, $6::text, $7::text, 'queued', now(),
+              $8::text, $9::text, $10::text, $11::text, $12::int, $13::bigint, $13::bigint, 0
+       WHERE $13::bigint = 0 OR (SELECT available FROM bal) >= $13::bigint
+       ON CONFLICT (org_id, idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING
+       -- Delivered at commit, only when a row was written: idle workers wake for it.
+       RETURNING *, pg_notify($14, id::text) AS notified
+     ), held AS (
+       UPDATE balances SET reserved_kopecks = reserved_kopecks + $13::bigint
+       WHERE org_id = $1 AND $13::bigint > 0 AND EXISTS (SELECT 1 FROM ins)
+       RETURNING org_id
+     ), line AS (
+       INSERT INTO ledger (org_id, kind, amount_kopecks, reserved_delta_kopecks, message_id, comment, initiator)
+       SELECT held.org_id, 'reserve', 0, $13::bigint, ins.id, 'single message', $8::text FROM held, ins
+     )
+     SELECT ins.*, (SELECT available FROM bal) AS available FROM (SELECT 1) AS one LEFT JOIN ins ON true`,
     [
       m.orgId,
       m.contactId,
@@ -232,18 +256,27 @@ export async function insertSingleMessage(
       m.sender,
       m.segments,
       m.priceKopecks,
+      DUE_CHANNEL,
     ],
   );
-  if (rows[0]) {
-    await db.query('SELECT pg_notify($1, $2)', [DUE_CHANNEL, String(rows[0].id)]);
-    return { message: toMessage(rows[0]), created: true, sameRequest: true };
-  }
-  const again = await db.query<Row>('SELECT * FROM messages WHERE org_id = $1 AND idempotency_key = $2', [
-    m.orgId,
-    m.idempotencyKey,
-  ]);
-  const first = again.rows[0]!;
-  return { message: toMessage(first), created: false, sameRequest: first.request_hash === m.requestHash };
+  const row = rows[0]!;
+  if (row.id !== null) return { ok: true, message: toMessage(row), created: true, sameRequest: true };
+  const first = m.idempotencyKey
+    ? (
+        await db.query<Row>('SELECT * FROM messages WHERE org_id = $1 AND idempotency_key = $2', [
+          m.orgId,
+          m.idempotencyKey,
+        ])
+      ).rows[0]
+    : undefined;
+  if (first)
+    return {
+      ok: true,
+      message: toMessage(first),
+      created: false,
+      sameRequest: first.request_hash === m.requestHash,
+    };
+  return { ok: false, availableKopecks: Number(row.available ?? 0) };
 }
 
 export async function getMessage(db: Queryable, orgId: number, id: number): Promise<Message | undefined> {

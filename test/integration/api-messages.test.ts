@@ -173,6 +173,15 @@ test('20 concurrent identical requests with one Idempotency-Key make exactly one
     [...ids],
   );
   assert.equal(await messageCount(org.id), 1);
+  // One hold on the balance too, not twenty: the repeats reserved nothing.
+  const held = await api.db.query<{ lines: number; reserved: number; price: number }>(
+    `SELECT (SELECT count(*)::int FROM ledger WHERE org_id = $1 AND kind = 'reserve') AS lines,
+            (SELECT reserved_kopecks::int FROM balances WHERE org_id = $1) AS reserved,
+            (SELECT price_kopecks::int FROM messages WHERE org_id = $1) AS price`,
+    [org.id],
+  );
+  assert.ok(held.rows[0]!.price > 0);
+  assert.deepEqual(held.rows[0], { lines: 1, reserved: held.rows[0]!.price, price: held.rows[0]!.price });
 
   // And 10 concurrent requests with 10 keys make 10 messages.
   const distinct = await Promise.all(
