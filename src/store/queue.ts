@@ -157,8 +157,11 @@ export async function lockDueForSend(
   lane: Lane = 'all',
   now: Date | null = null,
 ): Promise<ClaimedMessage[]> {
-  await tx.query(CLAIM_PLAN);
-  await tx.query(`SET LOCAL idle_in_transaction_session_timeout = ${Math.round(leaseSeconds * 1000)}`);
+  // The plan and the timeout in one round trip (set_config(…, true) is SET LOCAL).
+  await tx.query(
+    "SELECT set_config('enable_bitmapscan', 'off', true), set_config('idle_in_transaction_session_timeout', $1, true)",
+    [String(Math.round(leaseSeconds * 1000))],
+  );
   const { rows } = await tx.query<ClaimRow>(
     `SELECT id, org_id, campaign_id, gateway_id, channel, address, subject, body, content, sender, attempts + 1 AS attempts,
             state, provider_message_id, status_deadline, ${CLAIM_COLUMNS}
@@ -221,6 +224,8 @@ export async function recordSendResultsIn(
   now: Date | null = null,
 ): Promise<number[]> {
   if (results.length === 0) return [];
+  // Times below are this statement's, not the transaction's: on PostgreSQL the transaction began
+  // with the claim, before the send, and «submitted at» is when the gateway answered.
   const col = <T>(f: (r: SendResultRow) => T) => results.map(f);
   const locked = claim === 'locked';
   const workerId = locked ? '' : claim.leasedTo;
@@ -242,14 +247,14 @@ export async function recordSendResultsIn(
          reason = u.reason,
          cost_kopecks = CASE WHEN u.state = 'submitted' THEN coalesce(u.cost, m.price_kopecks) END,
          attempts = m.attempts + CASE WHEN $11 THEN 1 ELSE 0 END - CASE WHEN u.uncount THEN 1 ELSE 0 END,
-         submitted_at = CASE WHEN u.state = 'submitted' THEN coalesce($13::timestamptz, now()) ELSE m.submitted_at END,
-         status_deadline = CASE WHEN u.state = 'submitted' THEN coalesce($13::timestamptz, now()) + make_interval(secs => u.deadline) END,
+         submitted_at = CASE WHEN u.state = 'submitted' THEN coalesce($13::timestamptz, statement_timestamp()) ELSE m.submitted_at END,
+         status_deadline = CASE WHEN u.state = 'submitted' THEN coalesce($13::timestamptz, statement_timestamp()) + make_interval(secs => u.deadline) END,
          -- A retry of a paused campaign's message is parked until the campaign resumes.
          due_at = CASE
            WHEN u.state = 'queued' AND EXISTS (SELECT 1 FROM campaigns c WHERE c.id = m.campaign_id AND c.state = 'paused')
              THEN NULL
-           WHEN u.state IN ('queued', 'submitted') THEN coalesce($13::timestamptz, now()) + make_interval(secs => u.delay) END,
-         final_at = CASE WHEN u.state IN ('queued', 'submitted') THEN NULL ELSE coalesce($13::timestamptz, now()) END,
+           WHEN u.state IN ('queued', 'submitted') THEN coalesce($13::timestamptz, statement_timestamp()) + make_interval(secs => u.delay) END,
+         final_at = CASE WHEN u.state IN ('queued', 'submitted') THEN NULL ELSE coalesce($13::timestamptz, statement_timestamp()) END,
          due_reason = CASE WHEN u.state = 'queued' THEN u.reason ELSE m.due_reason END,
          lease_owner = NULL
        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::float8[],
