@@ -7,6 +7,7 @@ import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { PassThrough, Readable } from 'node:stream';
 import { test } from 'node:test';
+import { crc32 } from 'node:zlib';
 import ExcelJS from 'exceljs';
 import { parseImport, preview } from '../../src/core/import/index.ts';
 import type { RowOutcome } from '../../src/core/import/rows.ts';
@@ -269,4 +270,97 @@ test('exceljs’s temporary copies of the sheets are deleted, whether the rows a
     assert.equal(p.rows.length, 1);
   }
   assert.equal(await settled(), 0);
+});
+
+/** A zip of stored (uncompressed) entries, in the given order: enough for exceljs's reader. */
+function storedZip(entries: [string, string][]): Buffer {
+  const locals: Buffer[] = [];
+  const central: Buffer[] = [];
+  let offset = 0;
+  for (const [name, text] of entries) {
+    const data = Buffer.from(text);
+    const path = Buffer.from(name);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc32(data), 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(path.length, 26);
+    const dir = Buffer.alloc(46);
+    dir.writeUInt32LE(0x02014b50, 0);
+    dir.writeUInt16LE(20, 4);
+    dir.writeUInt16LE(20, 6);
+    dir.writeUInt32LE(crc32(data), 16);
+    dir.writeUInt32LE(data.length, 20);
+    dir.writeUInt32LE(data.length, 24);
+    dir.writeUInt16LE(path.length, 28);
+    dir.writeUInt32LE(offset, 42);
+    locals.push(local, path, data);
+    central.push(dir, path);
+    offset += local.length + path.length + data.length;
+  }
+  const dirBytes = Buffer.concat(central);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(entries.length, 8);
+  end.writeUInt16LE(entries.length, 10);
+  end.writeUInt32LE(dirBytes.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, dirBytes, end]);
+}
+
+test('a worksheet cut short is an error naming the last row read, not a sheet with fewer rows', async () => {
+  const ns = 'http://schemas.openxmlformats.org/spreadsheetml/2006/main';
+  const rel = 'http://schemas.openxmlformats.org/officeDocument/2006/relationships';
+  const cell = (r: number, text: string) =>
+    `<row r="${r}"><c r="A${r}" t="inlineStr"><is><t>${text}</t></is></c></row>`;
+  const sheet = `<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="${ns}"><sheetData>${cell(1, 'Телефон')}${cell(2, '89123456789')}${cell(3, '89123456780')}${cell(4, '89123456781')}</sheetData></worksheet>\n`;
+  const cut = sheet.slice(0, sheet.indexOf('<row r="4">') + 20);
+  const book = (worksheet: string, sharedStringsFirst: boolean): Buffer => {
+    const parts: [string, string][] = [
+      [
+        'xl/_rels/workbook.xml.rels',
+        `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="${rel}/worksheet" Target="worksheets/sheet1.xml"/></Relationships>`,
+      ],
+      [
+        'xl/workbook.xml',
+        `<workbook xmlns="${ns}" xmlns:r="${rel}"><sheets><sheet name="Лист1" sheetId="1" r:id="rId1"/></sheets></workbook>`,
+      ],
+    ];
+    const strings: [string, string] = [
+      'xl/sharedStrings.xml',
+      `<sst xmlns="${ns}" count="0" uniqueCount="0"/>`,
+    ];
+    const ws: [string, string] = ['xl/worksheets/sheet1.xml', worksheet];
+    return storedZip(sharedStringsFirst ? [...parts, strings, ws] : [...parts, ws, strings]);
+  };
+  // Both of exceljs's ways: the sheet parsed from the zip, and from its temporary copy.
+  for (const sharedStringsFirst of [true, false]) {
+    for (const size of [64, 4096]) {
+      const whole = await openXlsx(stream(book(sheet, sharedStringsFirst), size));
+      const read: string[] = [];
+      for await (const r of whole.rows()) read.push(`${r.row}:${r.cells.Телефон}`);
+      assert.deepEqual(read, ['2:89123456789', '3:89123456780', '4:89123456781']);
+
+      const broken = await openXlsx(stream(book(cut, sharedStringsFirst), size));
+      const got: number[] = [];
+      await assert.rejects(async () => {
+        for await (const r of broken.rows()) got.push(r.row);
+      }, /the first worksheet of the file ends after row 3, before its closing tag: the file is damaged or incomplete/);
+      assert.deepEqual(got, [2, 3], 'the rows before the cut are read');
+    }
+    // Cut anywhere after the header row and before the closing tag: always the error, never a
+    // quietly shorter sheet; what was read is a prefix of the rows.
+    const from = sheet.indexOf('<row r="2">');
+    const to = sheet.indexOf('</worksheet>') + '</worksheet'.length;
+    for (let at = from; at < to; at += 7) {
+      const table = await openXlsx(stream(book(sheet.slice(0, at), sharedStringsFirst), 64));
+      const got: number[] = [];
+      await assert.rejects(async () => {
+        for await (const r of table.rows()) got.push(r.row);
+      }, /ends after row \d+, before its closing tag/);
+      assert.deepEqual(got, [2, 3, 4].slice(0, got.length), `cut at ${at}`);
+    }
+  }
 });

@@ -43,6 +43,31 @@ function rowValues(values: unknown): CellValue[] {
   return out;
 }
 
+/** How much of a sheet's end is kept to find its closing tag (whitespace or a comment may follow). */
+const TAIL = 1024;
+
+/** Thrown by wholeSheet; the row after which the rest is missing is added by the reader. */
+class SheetCutShort extends Error {}
+
+/**
+ * exceljs parses a sheet's XML without closing its parser at the end, so a sheet cut short — a
+ * damaged file, or a zip entry not read whole — reads as a sheet with fewer rows, silently. The
+ * sheet's bytes pass through here on their way to exceljs: when they end before the closing tag of
+ * the root element, reading fails with an error instead of losing the rest of the rows.
+ */
+export async function* wholeSheet(source: AsyncIterable<Buffer | string>): AsyncGenerator<Buffer | string> {
+  let tail = '';
+  for await (const chunk of source) {
+    // latin1 keeps every byte as one character: enough to find an ASCII tag in UTF-8.
+    tail = (tail + (typeof chunk === 'string' ? chunk : chunk.toString('latin1'))).slice(-TAIL);
+    yield chunk;
+  }
+  if (!/<\/(?:[\w.-]+:)?worksheet\s*>/.test(tail))
+    throw new SheetCutShort(
+      'the first worksheet of the file ends before its closing tag: the file is damaged or incomplete',
+    );
+}
+
 /**
  * Opens an XLSX file: reads as far as the header row of its first worksheet, and returns the table
  * whose rows() reads the rest. A file with no worksheet, or an empty one, has no headers and no rows.
@@ -57,6 +82,10 @@ export async function openXlsx(source: Readable): Promise<Table> {
   });
   const sheets = workbook[Symbol.asyncIterator]();
   const first = await sheets.next();
+  // exceljs's name for the stream a WorksheetReader reads: a zip entry, or a temporary copy (below).
+  type Reader = { iterator?: AsyncIterable<Buffer | string> & { destroy?: () => void } };
+  const own = first.done ? undefined : (first.value as unknown as Reader).iterator;
+  if (own) (first.value as unknown as Reader).iterator = wholeSheet(own);
   const sheetRows = first.done ? null : first.value[Symbol.asyncIterator]();
 
   let headers: string[] = [];
@@ -76,15 +105,14 @@ export async function openXlsx(source: Readable): Promise<Table> {
   // parsed after the whole zip is read. It deletes that copy, and closes its descriptor, only when
   // its own loop runs on past the sheet — not when it is stopped. So, in that case, the loop is run
   // to its end, every further sheet's stream destroyed unread: cheap, as the zip is already read.
-  // (`iterator` is exceljs's name for the stream a WorksheetReader reads: a file stream in that case.)
-  const stream = (sheet: unknown) => (sheet as { iterator?: { destroy?: () => void } } | undefined)?.iterator;
+  const stream = (sheet: unknown) => (sheet as Reader | undefined)?.iterator;
   let closed = false;
   const close = async () => {
     if (closed) return;
     closed = true;
     await sheetRows?.return?.(undefined);
-    const copied = typeof stream(first.value)?.destroy === 'function';
-    stream(first.value)?.destroy?.();
+    const copied = typeof own?.destroy === 'function';
+    own?.destroy?.();
     if (copied) {
       for (let next = await sheets.next(); !next.done; next = await sheets.next())
         stream(next.value)?.destroy?.();
@@ -96,10 +124,17 @@ export async function openXlsx(source: Readable): Promise<Table> {
 
   async function* rows(): AsyncGenerator<SheetRow, void, undefined> {
     if (!sheetRows) return;
+    let last = headerRow;
     try {
       for (let next = await sheetRows.next(); !next.done; next = await sheetRows.next()) {
-        yield sheetRow(next.value.number, headers, rowValues(next.value.values));
+        last = next.value.number;
+        yield sheetRow(last, headers, rowValues(next.value.values));
       }
+    } catch (err) {
+      if (!(err instanceof SheetCutShort)) throw err;
+      throw new Error(
+        `the first worksheet of the file ends after row ${last}, before its closing tag: the file is damaged or incomplete, and its rows after ${last} could not be read`,
+      );
     } finally {
       await close();
     }
