@@ -61,7 +61,7 @@ export async function runWorker(config: Config, io: CliIO): Promise<number> {
  * V8 reads both flags each time it resizes, so setting them now, after start, takes effect (a
  * process cannot give itself `--max-semi-space-size`).
  */
-export function keepHeapSmall(): void {
+function keepHeapSmall(): void {
   v8.setFlagsFromString('--semi-space-growth-factor=1');
   v8.setFlagsFromString('--heap-growing-percent=30');
 }

@@ -55,8 +55,9 @@ export async function insertApiKey(
 }
 
 /**
- * The live key with this hash, marking it used (at most once a minute, to spare writes). One
- * statement: it is on the path of every API call, single sends included (issue 6's latency).
+ * The live key with this hash, marking it used (at most once a minute, to spare writes); returned as
+ * it was before this use. One statement: it is on the path of every API call, single sends included
+ * (issue 6's latency).
  */
 export async function findActiveKey(db: Queryable, secretHash: string): Promise<ApiKey | undefined> {
   const { rows } = await db.query<ApiKeyRow>(

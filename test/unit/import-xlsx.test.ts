@@ -280,25 +280,26 @@ function storedZip(entries: [string, string][]): Buffer {
   for (const [name, text] of entries) {
     const data = Buffer.from(text);
     const path = Buffer.from(name);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt32LE(crc32(data), 14);
-    local.writeUInt32LE(data.length, 18);
-    local.writeUInt32LE(data.length, 22);
-    local.writeUInt16LE(path.length, 26);
-    const dir = Buffer.alloc(46);
-    dir.writeUInt32LE(0x02014b50, 0);
-    dir.writeUInt16LE(20, 4);
-    dir.writeUInt16LE(20, 6);
-    dir.writeUInt32LE(crc32(data), 16);
-    dir.writeUInt32LE(data.length, 20);
-    dir.writeUInt32LE(data.length, 24);
-    dir.writeUInt16LE(path.length, 28);
-    dir.writeUInt32LE(offset, 42);
-    locals.push(local, path, data);
-    central.push(dir, path);
-    offset += local.length + path.length + data.length;
+    // The fields a local header and its central-directory record share, from «version needed» to
+    // «extra field length»: stored, no flags, no date, CRC-32 and both sizes, the name's length.
+    const shared = Buffer.alloc(26);
+    shared.writeUInt16LE(20, 0);
+    shared.writeUInt32LE(crc32(data), 10);
+    shared.writeUInt32LE(data.length, 14);
+    shared.writeUInt32LE(data.length, 18);
+    shared.writeUInt16LE(path.length, 22);
+    const signature = (n: number) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(n);
+      return b;
+    };
+    const madeBy = Buffer.from([20, 0]);
+    // Then the record's own: comment length, disk, attributes (all zero) and the local header's offset.
+    const tail = Buffer.alloc(16);
+    tail.writeUInt32LE(offset, 12);
+    locals.push(signature(0x04034b50), shared, path, data);
+    central.push(signature(0x02014b50), madeBy, shared, tail, path);
+    offset += 4 + shared.length + path.length + data.length;
   }
   const dirBytes = Buffer.concat(central);
   const end = Buffer.alloc(22);
