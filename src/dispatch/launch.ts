@@ -13,7 +13,7 @@ import {
   lockCampaign,
   setCampaignState,
 } from '../store/campaigns.ts';
-import type { Db, Queryable } from '../store/db.ts';
+import type { Db, Queryable, SnapshotReader } from '../store/db.ts';
 import { primaryGateway } from '../store/gateways.ts';
 import { reserve } from '../store/ledger.ts';
 import {
@@ -93,6 +93,7 @@ export async function launchCampaign(
 ): Promise<LaunchResult> {
   const now = opts.now ?? new Date();
   let result: LaunchResult;
+  const readers: SnapshotReader[] = [];
   try {
     result = await db.transaction(async (tx): Promise<LaunchResult> => {
       const campaign = await lockCampaign(tx, orgId, campaignId);
@@ -151,9 +152,17 @@ export async function launchCampaign(
             overdue: campaign.automation?.kind === 'payment_overdue',
           }
         : undefined;
+      // On PostgreSQL the recipients and their objects are read on a second connection at this
+      // transaction's snapshot, so the server reads the next batches while it writes this one instead
+      // of the two and this process's rendering taking turns on one connection. Those reads never need
+      // the launch's own writes (which the reader does not see): what does — the automation keys
+      // recorded by earlier batches, ids, links — is read on `tx`.
+      const reader = db.readAt ? await db.readAt(await exportSnapshot(tx)) : undefined;
+      if (reader) readers.push(reader);
       const prepared = await prepareMessages(tx, org, campaign, links, now, {
         cascade: Boolean(messengerGateway),
         ...(dedup ? { dedup } : {}),
+        ...(reader ? { reader } : {}),
       });
       if (!prepared.ok) return { ok: false, ...prepared.error };
       const timer = makeTimer(org, campaign, now);
@@ -163,6 +172,7 @@ export async function launchCampaign(
       let excluded = 0;
       let cost = 0;
       const common = { orgId, campaignId, initiator, sender: campaign.sender };
+      let written: Promise<void> = Promise.resolve();
       for await (const batch of prepared.batches) {
         const cascaded = await cascadedIn(tx, orgId, campaign, batch);
         const firstIds = messengerGateway ? await allocateMessageIds(tx, cascaded.length) : [];
@@ -196,19 +206,27 @@ export async function launchCampaign(
             queued++;
           }
         }
-        if (tries.length)
+        // Written while the next batch is rendered: the previous batch's writes are awaited first,
+        // so at most one is in flight and a failure stops the loop at the next batch.
+        await written;
+        written = (async () => {
+          if (tries.length)
+            await insertCampaignMessages(
+              tx,
+              { ...common, channel: 'messenger', gatewayId: messengerGateway!.id },
+              tries,
+            );
           await insertCampaignMessages(
             tx,
-            { ...common, channel: 'messenger', gatewayId: messengerGateway!.id },
-            tries,
+            { ...common, channel: campaign.channel, gatewayId: gateway.id },
+            batch,
           );
-        await insertCampaignMessages(
-          tx,
-          { ...common, channel: campaign.channel, gatewayId: gateway.id },
-          batch,
-        );
-        await recordKeys(tx, campaign.parentId ?? campaignId, campaignId, batch);
+          await recordKeys(tx, campaign.parentId ?? campaignId, campaignId, batch);
+        })();
+        // Awaited above or below; meanwhile a failure must not count as unhandled.
+        written.catch(() => {});
       }
+      await written;
       const plan =
         campaign.mode === 'economy'
           ? await applyEconomyPlan(tx, org, campaign, await economyCapacity(tx, org, gateway.id), now)
@@ -238,6 +256,8 @@ export async function launchCampaign(
   } catch (err) {
     if (err instanceof Abort) return err.failure;
     throw err;
+  } finally {
+    for (const r of readers) await r.close();
   }
   if (!result.ok) return result;
   // An audience with nothing to send (everyone excluded) is complete at once.
@@ -273,6 +293,12 @@ export async function cascadedIn(
   );
   const allowed = new Set(rows.map((r) => r.contact_id));
   return candidates.filter((m) => allowed.has(m.contactId!));
+}
+
+/** The transaction's snapshot, for a reader on another connection to import (store/db.ts, readAt). */
+async function exportSnapshot(tx: Queryable): Promise<string> {
+  const { rows } = await tx.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+  return rows[0]!.id;
 }
 
 /** The natural keys of an automation run's queued messages, so later runs skip them (SD-5). */

@@ -28,6 +28,8 @@ import { listTariffs } from '../store/tariffs.ts';
 import { type LinkSettings, launchExtras } from './extras.ts';
 
 const BATCH = 1000;
+/** Batches read before they are needed. */
+const READ_AHEAD = 2;
 
 export interface PreparedMessage extends NewMessage {
   encoding: SmsEncoding | null;
@@ -43,6 +45,11 @@ export interface PrepareOptions {
   cascade?: boolean;
   /** Skip recipients whose natural key an earlier run of `rootId` used (SD-5). */
   dedup?: { key: DedupKey; rootId: number; overdue: boolean };
+  /**
+   * Where the recipients and their objects are read, when not on `tx`: a connection of its own at
+   * `tx`'s snapshot (store/db.ts, readAt), so the reads run beside the launch's inserts.
+   */
+  reader?: Queryable;
 }
 
 export function addressFor(
@@ -173,10 +180,18 @@ export async function prepareMessages(
   if (!extras.ok) return { ok: false, error: { code: 'bad_template', message: extras.message } };
   const more = extras.value;
 
-  async function* batches(): AsyncGenerator<PreparedMessage[]> {
-    for await (const contacts of recipientBatches(tx, query, BATCH)) {
+  // The reads of a batch (recipients, then their objects) depend only on the previous batch's last
+  // id, not on what the launch writes: they run ahead of the rendering and the insert.
+  const reader = opts.reader ?? tx;
+  async function* reads() {
+    for await (const contacts of recipientBatches(reader, query, BATCH)) {
       const ids = contacts.filter((c) => !c.reason && c.address).map((c) => c.id);
-      const data = await loadRecipientData(tx, org.id, ids, today);
+      yield { contacts, ids, data: await loadRecipientData(reader, org.id, ids, today) };
+    }
+  }
+
+  async function* batches(): AsyncGenerator<PreparedMessage[]> {
+    for await (const { contacts, ids, data } of readAhead(reads(), READ_AHEAD)) {
       const objectIds = [...data.values()].flatMap((d) => d.objects.map((o) => o.id));
       const perBatch = await more.forObjects(objectIds);
       // An e-mail's unsubscribe link names its message, so its id is taken before it is written.
@@ -257,6 +272,28 @@ export async function prepareMessages(
     }
   }
   return { ok: true, batches: batches() };
+}
+
+/**
+ * The items of `source`, with up to `depth` of the next ones already asked for while the caller works
+ * on the current one. On one connection this queues the next reads behind the caller's writes, so the
+ * server always has work while JavaScript renders; memory grows by `depth` items, no more.
+ */
+async function* readAhead<T>(source: AsyncIterator<T>, depth: number): AsyncGenerator<T> {
+  const pending: Promise<IteratorResult<T>>[] = [];
+  const ask = () => {
+    const next = source.next();
+    // Awaited below in turn; a read the caller never reaches (it stopped early) must not go unhandled.
+    next.catch(() => {});
+    pending.push(next);
+  };
+  for (let i = 0; i < depth; i++) ask();
+  for (;;) {
+    const r = await pending.shift()!;
+    if (r.done) return;
+    ask();
+    yield r.value;
+  }
 }
 
 /** The birthday on or after `today` (`YYYY-MM-DD`) of someone born on `birth`; 29 February → 1 March. */

@@ -28,6 +28,17 @@ export interface Db extends Queryable {
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   /** Subscribes to NOTIFY on a channel; resolves to the unsubscribe function. */
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /**
+   * PostgreSQL only: a read-only transaction on a connection of its own that sees what the exported
+   * snapshot `id` saw (`pg_export_snapshot()` in another transaction): what was committed then, not
+   * the exporter's own uncommitted writes. Reads can so run on a second server process beside that
+   * transaction's writes. `close` ends it.
+   */
+  readAt?(id: string): Promise<SnapshotReader>;
+  close(): Promise<void>;
+}
+
+export interface SnapshotReader extends Queryable {
   close(): Promise<void>;
 }
 
@@ -58,6 +69,16 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
     application_name: options.applicationName ?? 'vestnik',
     ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
   });
+  const ownClient = () => {
+    const client = new pg.Client({
+      connectionString: url,
+      types: pgTypes,
+      application_name: options.applicationName ?? 'vestnik',
+      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+    });
+    client.on('error', () => {});
+    return client;
+  };
   // An idle client that loses its connection (server restart) must not crash the process; the pool
   // drops it and the next query opens a new one.
   pool.on('error', () => {});
@@ -105,12 +126,33 @@ export function openPostgres(url: string, options: PostgresOptions = {}): Db {
     async exec(sql: string) {
       await pool.query(sql);
     },
+    async readAt(id: string) {
+      // Its own client, not the pool's: a launch holding one pooled connection must not wait for a
+      // second one that other launches hold.
+      const client = ownClient();
+      await client.connect();
+      try {
+        await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+        await client.query(`SET TRANSACTION SNAPSHOT ${pg.escapeLiteral(id)}`);
+      } catch (err) {
+        await client.end().catch(() => {});
+        throw err;
+      }
+      return {
+        async query<R>(sql: string, params?: readonly unknown[]) {
+          const res = await client.query(sql, params as unknown[]);
+          return { rows: res.rows as R[], rowCount: res.rowCount ?? 0 };
+        },
+        async exec(sql: string) {
+          await client.query(sql);
+        },
+        async close() {
+          await client.end().catch(() => {});
+        },
+      };
+    },
     async listen(channel: string, onNotify: (payload: string) => void) {
-      const client = new pg.Client({
-        connectionString: url,
-        ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
-      });
-      client.on('error', () => {});
+      const client = ownClient();
       await client.connect();
       client.on('notification', (n) => {
         if (n.channel === channel) onNotify(n.payload ?? '');

@@ -160,29 +160,32 @@ export function recipientQuery(
   return { ok: true, query };
 }
 
-/** The recipients a batch at a time, in id order (keyset: memory stays flat at any size). */
+/** A launch's recipient: the contact without its bookkeeping columns, with address and reason. */
+export type BatchRecipient = Omit<Recipient, 'org_id' | 'external_id' | 'created_at' | 'updated_at'>;
+
+/**
+ * The recipients a batch at a time, in id order (keyset: memory stays flat at any size). Each batch
+ * comes as one JSON value: a launch is bound by this process's CPU, and JSON.parse of one value costs
+ * a fraction of decoding a thousand rows field by field.
+ */
 export async function* recipientBatches(
   db: Queryable,
   query: RecipientQuery,
   batch = 1000,
-): AsyncGenerator<Recipient[]> {
+): AsyncGenerator<BatchRecipient[]> {
   const base = query.params.values;
   const n = base.length;
-  const sql = query.sql({ after: `$${n + 1}::bigint`, limit: `$${n + 2}::int` });
+  const page = query.sql({ after: `$${n + 1}::bigint`, limit: `$${n + 2}::int` });
+  const sql = `SELECT json_agg(r ORDER BY r.id) AS rows
+    FROM (SELECT id, last_name, first_name, middle_name, phone, email, telegram_chat_id, time_zone, gender,
+                 birth_date, attributes, do_not_message, address, reason FROM (${page}) p) r`;
   let after = 0;
   for (;;) {
-    const { rows } = await db.query<Recipient & { pre_reason?: unknown; keeper_ok?: unknown }>(sql, [
-      ...base,
-      after,
-      batch,
-    ]);
-    if (rows.length === 0) return;
-    for (const r of rows) {
-      delete r.pre_reason;
-      delete r.keeper_ok;
-    }
-    yield rows;
-    after = rows[rows.length - 1]!.id;
+    const { rows } = await db.query<{ rows: BatchRecipient[] | null }>(sql, [...base, after, batch]);
+    const page = rows[0]?.rows;
+    if (!page?.length) return;
+    yield page;
+    after = page[page.length - 1]!.id;
   }
 }
 

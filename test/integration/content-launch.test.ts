@@ -316,3 +316,32 @@ test('seed 004 at launch: the loan placeholders from the open loan and its payme
     `Сидоров Пётр Ильич, по договору Д-2026/17 от 15.01.2026 на 30000.00 руб. платёж 2600.00 руб. до ${d}.${m}.${y}`,
   );
 });
+
+test('awkward characters reach the message rows as rendered: quotes, backslashes, braces, new lines, emoji', async () => {
+  // A launch reads its recipients and writes its rows as JSON documents (store/recipients.ts,
+  // store/messages.ts): whatever a contact's fields hold must come through unchanged.
+  const o = await newOrg('Символы');
+  const awkward = 'О\'Нил "Кот" \\n \\\\ {x} [1,2] 😀 ё';
+  const note = '{"json": "внутри"}\\\tтаб\nстрока';
+  const a = await o.contact({
+    firstName: awkward,
+    lastName: 'Тест',
+    phone: '+79120000101',
+    attributes: { note, n: 12.5 },
+  });
+  const b = await o.contact({
+    firstName: 'Ирина',
+    lastName: '',
+    phone: '+79120000102',
+    attributes: { note: '' },
+  });
+  const r = await o.launch({
+    channel: 'sms',
+    textTemplate: 'Для {{ contact.first_name }}: {{ contact.attributes.note }} ({{ contact.attributes.n }})',
+  });
+  assert.equal(r.byContact.get(a)!.body, `Для ${awkward}: ${note} (12.5)`);
+  assert.equal(r.byContact.get(a)!.state, 'queued');
+  // The recipient without the attribute is excluded with the reason, beside the one sent.
+  assert.equal(r.byContact.get(b)!.state, 'excluded');
+  assert.match(r.byContact.get(b)!.reason!, /undefined variable: contact\.attributes\.n/);
+});
