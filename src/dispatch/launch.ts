@@ -207,22 +207,21 @@ export async function launchCampaign(
           }
         }
         // Written while the next batch is rendered: the previous batch's writes are awaited first,
-        // so at most one is in flight and a failure stops the loop at the next batch.
+        // so at most one is in flight and a failure stops the loop at the next batch. The three
+        // statements are queued on the connection now, in this order, so the next batch's look-up of
+        // used keys (on `tx` too) comes after this one's keys are recorded.
         await written;
-        written = (async () => {
-          if (tries.length)
-            await insertCampaignMessages(
-              tx,
-              { ...common, channel: 'messenger', gatewayId: messengerGateway!.id },
-              tries,
-            );
-          await insertCampaignMessages(
-            tx,
-            { ...common, channel: campaign.channel, gatewayId: gateway.id },
-            batch,
-          );
-          await recordKeys(tx, campaign.parentId ?? campaignId, campaignId, batch);
-        })();
+        written = Promise.all([
+          tries.length
+            ? insertCampaignMessages(
+                tx,
+                { ...common, channel: 'messenger', gatewayId: messengerGateway!.id },
+                tries,
+              )
+            : 0,
+          insertCampaignMessages(tx, { ...common, channel: campaign.channel, gatewayId: gateway.id }, batch),
+          recordKeys(tx, campaign.parentId ?? campaignId, campaignId, batch),
+        ]).then(() => {});
         // Awaited above or below; meanwhile a failure must not count as unhandled.
         written.catch(() => {});
       }

@@ -182,10 +182,10 @@ export async function* recipientBatches(
   let after = 0;
   for (;;) {
     const { rows } = await db.query<{ rows: BatchRecipient[] | null }>(sql, [...base, after, batch]);
-    const page = rows[0]?.rows;
-    if (!page?.length) return;
-    yield page;
-    after = page[page.length - 1]!.id;
+    const got = rows[0]?.rows;
+    if (!got?.length) return;
+    yield got;
+    after = got[got.length - 1]!.id;
   }
 }
 
