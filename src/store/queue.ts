@@ -85,9 +85,9 @@ const CLAIM_COLUMNS = 'contact_id, zone, windowed, collection, cascade_of';
  * The claim must walk the due index in its order and stop at `limit`. Right after a launch the
  * table's statistics still say it is nearly empty, and the planner then prefers a bitmap scan that
  * fetches and sorts every due row (measured: 90 ms per claim of 1,000 with 30,000 due, growing with
- * the backlog). Switched off for the claim's own transaction only.
+ * the backlog). Switched off for the claim's own transaction only:
+ * `set_config(…, true)` is `SET LOCAL` as an expression, so it goes with other settings in one query.
  */
-/** `set_config(…, true)` is `SET LOCAL`: as an expression, it goes with other settings in one query. */
 const CLAIM_PLAN = "set_config('enable_bitmapscan', 'off', true)";
 
 /**

@@ -160,8 +160,14 @@ export function recipientQuery(
   return { ok: true, query };
 }
 
-/** A launch's recipient: the contact without its bookkeeping columns, with address and reason. */
-export type BatchRecipient = Omit<Recipient, 'org_id' | 'external_id' | 'created_at' | 'updated_at'>;
+/**
+ * A launch's recipient: the contact without its bookkeeping columns, with address and reason (which
+ * already says «do not message»).
+ */
+export type BatchRecipient = Omit<
+  Recipient,
+  'org_id' | 'external_id' | 'created_at' | 'updated_at' | 'do_not_message'
+>;
 
 /**
  * The recipients a batch at a time, in id order (keyset: memory stays flat at any size). Each batch
@@ -178,7 +184,7 @@ export async function* recipientBatches(
   const page = query.sql({ after: `$${n + 1}::bigint`, limit: `$${n + 2}::int` });
   const sql = `SELECT json_agg(r ORDER BY r.id) AS rows
     FROM (SELECT id, last_name, first_name, middle_name, phone, email, telegram_chat_id, time_zone, gender,
-                 birth_date, attributes, do_not_message, address, reason FROM (${page}) p) r`;
+                 birth_date, attributes, address, reason FROM (${page}) p) r`;
   let after = 0;
   for (;;) {
     const { rows } = await db.query<{ rows: BatchRecipient[] | null }>(sql, [...base, after, batch]);

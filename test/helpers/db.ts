@@ -41,10 +41,10 @@ export function urlWithSchema(schema: string): string {
   return u.toString();
 }
 
-export async function openTestDb(): Promise<TestDb> {
+export async function openTestDb(opts: { applicationName?: string } = {}): Promise<TestDb> {
   if (TEST_ENGINE === 'postgres') {
     const schema = await createSchema();
-    const db = openPostgres(TEST_PG_URL, { schema, max: 8 });
+    const db = openPostgres(TEST_PG_URL, { schema, max: 8, ...opts });
     await migrate(db);
     after(() => db.close());
     return { db, databaseUrl: urlWithSchema(schema), schema };

@@ -9,11 +9,11 @@ import crypto from 'node:crypto';
 import { test } from 'node:test';
 import { launchCampaign } from '../../src/dispatch/launch.ts';
 import { insertCampaign } from '../../src/store/campaigns.ts';
-import { type Db, openPostgres } from '../../src/store/db.ts';
+import type { Db } from '../../src/store/db.ts';
 import { insertGateway } from '../../src/store/gateways.ts';
 import { topUp } from '../../src/store/ledger.ts';
 import { createOrg } from '../../src/store/orgs.ts';
-import { createSchema, openTestDb, TEST_ENGINE, TEST_PG_URL, waitFor } from '../helpers/db.ts';
+import { openTestDb, TEST_ENGINE, waitFor } from '../helpers/db.ts';
 
 const onPostgres = { skip: TEST_ENGINE !== 'postgres' && 'PostgreSQL only: PGlite is one connection' };
 
@@ -21,34 +21,29 @@ test(
   'readAt sees what was committed at the export: not the exporter’s writes, not later commits',
   onPostgres,
   async () => {
-    const schema = await createSchema();
-    const db = openPostgres(TEST_PG_URL, { schema, max: 3 });
-    try {
-      await db.exec('CREATE TABLE t (v int)');
-      await db.query('INSERT INTO t VALUES (1)');
-      await db.transaction(async (tx) => {
-        await tx.query('INSERT INTO t VALUES (2)');
-        const { rows } = await tx.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
-        await tx.query('INSERT INTO t VALUES (3)');
-        await db.query('INSERT INTO t VALUES (4)');
-        const reader = await db.readAt!(rows[0]!.id);
-        try {
-          const seen = await reader.query<{ v: number }>('SELECT v FROM t ORDER BY v');
-          // What was committed at the export, and only that: the exporter's own writes (2, 3) are not
-          // committed, so another transaction does not see them — the launch reads nothing it writes.
-          assert.deepEqual(
-            seen.rows.map((r) => r.v),
-            [1],
-          );
-          await assert.rejects(reader.query('INSERT INTO t VALUES (5)'), /read-only transaction/);
-        } finally {
-          await reader.close();
-        }
-      });
-      await assert.rejects(db.readAt!('00000000-00000000-1'), /snapshot/);
-    } finally {
-      await db.close();
-    }
+    const { db } = await openTestDb();
+    await db.exec('CREATE TABLE t (v int)');
+    await db.query('INSERT INTO t VALUES (1)');
+    await db.transaction(async (tx) => {
+      await tx.query('INSERT INTO t VALUES (2)');
+      const { rows } = await tx.query<{ id: string }>('SELECT pg_export_snapshot() AS id');
+      await tx.query('INSERT INTO t VALUES (3)');
+      await db.query('INSERT INTO t VALUES (4)');
+      const reader = await db.readAt!(rows[0]!.id);
+      try {
+        const seen = await reader.query<{ v: number }>('SELECT v FROM t ORDER BY v');
+        // What was committed at the export, and only that: the exporter's own writes (2, 3) are not
+        // committed, so another transaction does not see them — the launch reads nothing it writes.
+        assert.deepEqual(
+          seen.rows.map((r) => r.v),
+          [1],
+        );
+        await assert.rejects(reader.query('INSERT INTO t VALUES (5)'), /read-only transaction/);
+      } finally {
+        await reader.close();
+      }
+    });
+    await assert.rejects(db.readAt!('00000000-00000000-1'), /snapshot/);
   },
 );
 
@@ -120,12 +115,9 @@ test(
   'a launch the balance does not cover writes nothing and leaves no transaction open',
   onPostgres,
   async () => {
-    const schema = await createSchema();
-    const { migrate } = await import('../../src/store/migrate.ts');
     const applicationName = `launch-reader-${crypto.randomBytes(4).toString('hex')}`;
-    const db = openPostgres(TEST_PG_URL, { schema, max: 3, applicationName });
+    const { db } = await openTestDb({ applicationName });
     try {
-      await migrate(db);
       const { orgId, campaignId } = await orgWithContacts(db, 2500, 100);
       const r = await launchCampaign(db, orgId, campaignId, 'test');
       assert.equal(r.ok, false);
@@ -152,7 +144,6 @@ test(
         'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1 AND pid <> pg_backend_pid()',
         [applicationName],
       );
-      await db.close();
     }
   },
 );
