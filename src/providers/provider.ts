@@ -32,7 +32,19 @@ export interface OutgoingFile {
 }
 
 export type SendOutcome =
-  | { id: number; kind: 'accepted'; providerId: string; rawStatus?: string; costKopecks?: number }
+  | {
+      id: number;
+      kind: 'accepted';
+      providerId: string;
+      rawStatus?: string;
+      costKopecks?: number;
+      /**
+       * Every part's provider id, in order, when the provider gave one per part of a long SMS (SMPP
+       * with a UDH or `sar_*` options); the first is `providerId`. Each part's receipt is then tracked
+       * and the message's state follows its parts (store/receipts.ts says the rule).
+       */
+      partIds?: string[];
+    }
   /** Try again later: a 5xx, a timeout, a dropped connection. */
   | { id: number; kind: 'retryable'; rawStatus: string; reason: string }
   /** Never try again: a bad number, a banned sender, a refused text. */
@@ -45,6 +57,25 @@ export interface StatusReport {
   state: MessageState;
   /** The provider's own code, kept beside the normalised state. */
   rawStatus: string;
+  /**
+   * The address the receipt says the message went to, where it carries one (SMPP's receipt
+   * `source_addr`, Kannel's `%p`): matched against the message's address, so a provider id reused
+   * by the provider is never applied to another number's message.
+   */
+  destination?: string;
+}
+
+/** A message a person sent to the organisation: a reply, a «СТОП», a message to the bot. */
+export interface InboundMessage {
+  /** Who wrote: a phone number as the provider gives it (normalised by the store), a chat id. */
+  from: string;
+  /** The number, short code or bot it was written to, where known. */
+  to?: string;
+  text: string;
+  /** The provider's id of this incoming message, so a repeat of it is stored once. */
+  providerId?: string;
+  /** When the provider received it, where it says. */
+  receivedAt?: Date;
 }
 
 export interface CallbackRequest {
@@ -54,7 +85,9 @@ export interface CallbackRequest {
   rawBody: string;
 }
 
-export type CallbackResult = { ok: true; reports: StatusReport[] } | { ok: false; reason: string };
+export type CallbackResult =
+  | { ok: true; reports: StatusReport[]; inbound?: InboundMessage[] }
+  | { ok: false; reason: string };
 
 export interface GatewayCapabilities {
   /** Most messages one `send` call takes. */
@@ -90,6 +123,17 @@ export interface Gateway {
    * no listener is registered — so a report is never acknowledged and then lost.
    */
   onReports?(listener: ReportListener): void;
+  /**
+   * Incoming messages that arrive on the gateway's own connection (SMPP `deliver_sm` that is not a
+   * receipt). As with `onReports`, acknowledged to the provider only once the listener's promise
+   * resolves.
+   */
+  onInbound?(listener: InboundListener): void;
+  /**
+   * Incoming messages fetched by polling (SMS Aero's and SMSC.ru's inbox, Telegram's getUpdates),
+   * after `cursor` (null: from now on); returns them and the cursor to ask from next time.
+   */
+  inbound?(cursor: string | null): Promise<{ messages: InboundMessage[]; cursor: string | null }>;
   close?(): Promise<void>;
 }
 
@@ -100,6 +144,7 @@ export interface ProviderSenderName {
 }
 
 export type ReportListener = (reports: StatusReport[]) => Promise<void>;
+export type InboundListener = (messages: InboundMessage[]) => Promise<void>;
 
 export interface GatewayContext {
   gatewayId: number;
