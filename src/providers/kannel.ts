@@ -14,14 +14,24 @@
  * the URL itself: `dlr-url` is the gateway's callback URL with Vestnik's message id (`m`), a token
  * `t` = HMAC(callback secret, id) — a forged or replayed-for-another-message report is refused — and
  * Kannel's escapes `%d` (report type), `%A` (the SMSC's answer, e.g. `id:… stat:DELIVRD err:000`),
- * `%T` (time). Types: 1 delivered, 2 undelivered, 4 buffered, 8 accepted by the SMSC (submitted),
- * 16 rejected by the SMSC. The provider id is Vestnik's own message id.
+ * `%T` (time) and `%p` (the number the message went to: in a report Kannel swaps sender and receiver,
+ * so `%p` is the destination, which the store matches against the message's address). Types:
+ * 1 delivered, 2 undelivered, 4 buffered, 8 accepted by the SMSC (submitted), 16 rejected by the SMSC.
+ * The provider id is Vestnik's own message id.
+ *
+ * Incoming messages (replies, «СТОП»): Kannel calls an `sms-service` group's `get-url` for each. That
+ * URL is the same callback URL with `mo=1`, a token `k` = HMAC(callback secret, "inbound") that
+ * `vestnik gateway test` shows inside the whole URL (see `kannelInboundUrl`), and the escapes `%p`
+ * (from), `%P` (to), `%b` (the text's bytes), `%c` (coding), `%C` (charset), `%I` (Kannel's id of the
+ * message), `%T` (time). The text is decoded by coding and charset, so it arrives intact whether the
+ * smsbox recodes UCS-2 to UTF-8 (`mo-recode = true`) or passes the UCS-2 bytes through.
  *
  * Answers of `sendsms`: 202 `0: Accepted for delivery` / `3: Queued for later delivery` → accepted;
  * 403 (authorisation failed, number denied) and 400 (missing or bad parameter) → permanent;
  * 429 → rate-limited; 503 and other 5xx, timeouts → retryable. Kannel takes no client reference: a
  * request that timed out is sent again and may arrive twice.
  */
+import { isUtf8 } from 'node:buffer';
 import crypto from 'node:crypto';
 import { countSegments } from '../core/sms/segments.ts';
 import type { MessageState } from '../core/states.ts';
@@ -41,6 +51,7 @@ import {
   type Gateway,
   type GatewayContext,
   GatewaySettingsError,
+  type InboundMessage,
   type OutgoingMessage,
   type SendOutcome,
 } from './provider.ts';
@@ -82,6 +93,20 @@ export function kannelReportToken(secret: string, messageId: string): string {
   return crypto.createHmac('sha256', secret).update(`kannel:${messageId}`).digest('base64url').slice(0, 22);
 }
 
+/**
+ * The token of the gateway's incoming-message URL: one per gateway (Kannel's `get-url` is fixed), derived
+ * from the callback secret so the secret itself never leaves Vestnik. `kannel:inbound` never equals a
+ * report token's `kannel:<message id>`.
+ */
+export function kannelInboundToken(secret: string): string {
+  return kannelReportToken(secret, 'inbound');
+}
+
+/** The `get-url` of the `sms-service` group that passes incoming messages to this gateway. */
+export function kannelInboundUrl(callbackUrl: string, secret: string): string {
+  return `${callbackUrl}?mo=1&k=${kannelInboundToken(secret)}&from=%p&to=%P&text=%b&coding=%c&charset=%C&id=%I&ts=%T`;
+}
+
 /** Percent-encodes bytes (the UTF-16BE text of a UCS-2 message). */
 const percent = (bytes: Buffer) =>
   Array.from(bytes, (b) => `%${b.toString(16).padStart(2, '0').toUpperCase()}`).join('');
@@ -106,7 +131,7 @@ export function createKannelGateway(ctx: GatewayContext): KannelGateway {
 
   const requestUrl = (m: OutgoingMessage): string => {
     const id = String(m.id);
-    const dlr = `${ctx.callbackUrl}?m=${id}&t=${kannelReportToken(ctx.callbackSecret, id)}&type=%d&answer=%A&ts=%T`;
+    const dlr = `${ctx.callbackUrl}?m=${id}&t=${kannelReportToken(ctx.callbackSecret, id)}&type=%d&answer=%A&ts=%T&to=%p`;
     const q = new URLSearchParams({ username: s.username, password: s.password, to: digits(m.address) });
     const from = m.sender ?? s.sender;
     if (from) q.set('from', from);
@@ -143,7 +168,8 @@ export function createKannelGateway(ctx: GatewayContext): KannelGateway {
     send: (batch) => Promise.all(batch.map(sendOne)),
 
     parseCallback(req: CallbackRequest): CallbackResult {
-      const { m, t, type, answer } = req.query;
+      if (req.query.mo === '1') return parseInbound(req.query, ctx.callbackSecret);
+      const { m, t, type, answer, to } = req.query;
       if (!m || !/^\d+$/.test(m) || !t)
         return { ok: false, reason: 'the report URL lacks m (message) or t (token)' };
       const expected = Buffer.from(kannelReportToken(ctx.callbackSecret, m));
@@ -153,7 +179,11 @@ export function createKannelGateway(ctx: GatewayContext): KannelGateway {
       const state = DLR_STATES[type ?? ''];
       if (!state) return { ok: false, reason: `unknown report type ${type ?? '(none)'}` };
       const stat = /stat:(\w+)/.exec(answer ?? '')?.[1];
-      return { ok: true, reports: [{ providerId: m, state, rawStatus: stat ? `${type}:${stat}` : type! }] };
+      const rawStatus = stat ? `${type}:${stat}` : type!;
+      return {
+        ok: true,
+        reports: [{ providerId: m, state, rawStatus, ...(to && /\d/.test(to) ? { destination: to } : {}) }],
+      };
     },
 
     async verify() {
@@ -167,7 +197,10 @@ export function createKannelGateway(ctx: GatewayContext): KannelGateway {
       if (answer.status === 403 || /authori[sz]ation failed/i.test(answer.text))
         throw new Error(`${endpoint}: Kannel refused username/password: ${excerpt(answer.text)}`);
       // Past authorisation Kannel complains about the missing receiver: the credentials are good.
-      return `${endpoint} answered ${answer.status} ${excerpt(answer.text)} — username and password accepted`;
+      return (
+        `${endpoint} answered ${answer.status} ${excerpt(answer.text)} — username and password accepted. ` +
+        `For replies, give Kannel's sms-service this get-url: ${kannelInboundUrl(ctx.callbackUrl, ctx.callbackSecret)}`
+      );
     },
 
     async close() {
@@ -202,4 +235,50 @@ export function mapKannelAnswer(m: OutgoingMessage, status: number, text: string
       reason: `Kannel: ${said} — check the settings username and password (a sendsms-user group)`,
     };
   return { id: m.id, kind: 'permanent', rawStatus: raw, reason: `Kannel: HTTP ${status} ${said}` };
+}
+
+const sameToken = (given: string, expected: string) =>
+  given.length === expected.length && crypto.timingSafeEqual(Buffer.from(given), Buffer.from(expected));
+
+/** An incoming message from the `sms-service` get-url (`kannelInboundUrl`). */
+function parseInbound(q: Record<string, string | undefined>, secret: string): CallbackResult {
+  if (!q.k || !sameToken(q.k, kannelInboundToken(secret)))
+    return { ok: false, reason: 'bad or missing k (the token of the incoming-message URL)' };
+  if (!q.from) return { ok: false, reason: 'an incoming message without from (%p)' };
+  if (q.text === undefined) return { ok: false, reason: 'an incoming message without text (%b)' };
+  const message: InboundMessage = { from: q.from, text: decodeKannelText(q.text, q.coding, q.charset) };
+  if (q.to) message.to = q.to;
+  if (q.id) message.providerId = q.id;
+  if (q.ts && /^\d+$/.test(q.ts)) message.receivedAt = new Date(Number(q.ts) * 1000);
+  return { ok: true, reports: [], inbound: [message] };
+}
+
+/**
+ * The text of `%b` from its query value. Kannel percent-encodes the message's bytes as they are: UTF-8
+ * when the smsbox recodes (`mo-recode`) or the SMSC sent GSM text, UTF-16BE for UCS-2 (`%c` = 2). The
+ * server's query parser decodes a value only when its bytes are valid UTF-8 and leaves any other value
+ * as it was written (with + as a space), so the bytes are recovered from either form first.
+ */
+export function decodeKannelText(
+  value: string,
+  coding: string | undefined,
+  charset: string | undefined,
+): string {
+  let bytes = Buffer.from(value, 'utf8');
+  if (/%[0-9A-Fa-f]{2}/.test(value)) {
+    const written = Buffer.from(
+      value
+        .replace(/\+/g, ' ')
+        .replace(/%([0-9A-Fa-f]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))),
+      'latin1',
+    );
+    if (!isUtf8(written)) bytes = written;
+  }
+  const ucs2 = coding === '2' || /^(ucs-?2|utf-?16(be)?)$/i.test(charset ?? '');
+  const label = ucs2 ? 'utf-16be' : charset || 'utf-8';
+  try {
+    return new TextDecoder(label).decode(bytes);
+  } catch {
+    return new TextDecoder('utf-8').decode(bytes);
+  }
 }

@@ -63,7 +63,7 @@ test('send: GSM text — every parameter of /cgi-bin/sendsms, coding=0, the dlr-
     from: 'GARDEN',
     smsc: 'megafon',
     'dlr-mask': '31',
-    'dlr-url': `${CALLBACK}?m=501&t=${kannelReportToken(SECRET, '501')}&type=%d&answer=%A&ts=%T`,
+    'dlr-url': `${CALLBACK}?m=501&t=${kannelReportToken(SECRET, '501')}&type=%d&answer=%A&ts=%T&to=%p`,
     coding: '0',
     charset: 'UTF-8',
     text: 'Meeting on Saturday, 10:00 & tea',
