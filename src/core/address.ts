@@ -3,6 +3,7 @@
  * libphonenumber-js, Russia being the default country so `8 (912) 345-67-89` means +79123456789.
  */
 import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { needsSmtpUtf8, smtpUtf8Refusal } from './email/smtputf8.ts';
 import { fail, ok, type Result } from './result.ts';
 
 export function normalizePhone(input: string, field = 'phone', defaultCountry: 'RU' = 'RU'): Result<string> {
@@ -28,6 +29,7 @@ export function normalizePhone(input: string, field = 'phone', defaultCountry: '
 }
 
 // Deliberately plain: one @, a non-empty local part, a dotted domain of letters, digits and hyphens.
+// A domain may be non-ASCII (it is sent as punycode); a local part may not (core/email/smtputf8.ts).
 const EMAIL = /^[^\s@"<>()[\]\\,;:]+@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+[\p{L}]{2,63}$/u;
 
 export function normalizeEmail(input: string, field = 'email'): Result<string> {
@@ -35,6 +37,7 @@ export function normalizeEmail(input: string, field = 'email'): Result<string> {
   if (raw === '') return fail(field, input, 'is empty');
   if (raw.length > 254 || !EMAIL.test(raw))
     return fail(field, input, `\`${input}\` is not an e-mail address`);
+  if (needsSmtpUtf8(raw)) return fail(field, input, smtpUtf8Refusal(raw));
   const at = raw.lastIndexOf('@');
   return ok(`${raw.slice(0, at)}@${raw.slice(at + 1).toLowerCase()}`);
 }

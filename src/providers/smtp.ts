@@ -6,7 +6,15 @@
  * the plain-text part, the HTML part, the List-Unsubscribe headers the launch rendered (RFC 8058)
  * and the attachments the worker read (OutgoingMessage.files). Its Message-ID carries Vestnik's
  * message id, so a letter sent again after a lost answer is recognisably the same letter.
- * DKIM-signed when a key is configured.
+ * DKIM-signed when a key is configured: h= covers the From, To, Subject, Date, Message-ID, MIME and
+ * List-* fields present, List-Unsubscribe and List-Unsubscribe-Post together (RFC 8058 §4: a mailbox
+ * provider honours one-click only when the signature covers both). The display name goes through
+ * headerDisplayName (CT-5) whichever path it came by.
+ *
+ * SMTPUTF8 (RFC 6531): an address whose local part is not ASCII (core/email/smtputf8.ts) is sent only
+ * when the server offers SMTPUTF8 in its EHLO answer — nodemailer then says SMTPUTF8 in MAIL FROM;
+ * otherwise it is refused for good, before anything is sent. Whether the server offers it is asked
+ * once (a connection of its own: EHLO after STARTTLS, then QUIT) and remembered for ten minutes.
  *
  * Answers (RFC 5321 reply codes), per message:
  *   2xx                         accepted; providerId = the server's queue id, else the Message-ID
@@ -27,11 +35,14 @@
  * when port is 465), requireTLS (STARTTLS required, default true unless secure; false only for a
  * relay on a trusted network), user, password (secret), from (required), fromName, replyTo,
  * maxConnections (5), maxMessages per connection (100), timeoutMs (30000), tlsCa (PEM of a private
- * CA or self-signed certificate to trust), dkimDomain + dkimSelector + dkim_private_key (secret),
- * statusDeadlineSeconds (3600).
+ * CA or self-signed certificate to trust), dkimDomain + dkimSelector + dkimPrivateKey (secret; the
+ * older name dkim_private_key is read too), statusDeadlineSeconds (3600).
  */
 import crypto from 'node:crypto';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
+import SMTPConnection from 'nodemailer/lib/smtp-connection';
+import { headerDisplayName } from '../core/email/displayName.ts';
+import { ehloOffersSmtpUtf8, localPart, needsSmtpUtf8 } from '../core/email/smtputf8.ts';
 import {
   acceptedIsDelivered,
   type Gateway,
@@ -55,11 +66,38 @@ interface SmtpSettings {
   maxMessages: number;
   timeoutMs: number;
   tlsCa: string | null;
-  dkim: { domainName: string; keySelector: string; privateKey: string } | null;
+  dkim: { domainName: string; keySelector: string; privateKey: string; headerFieldNames: string } | null;
   statusDeadlineSeconds: number;
 }
 
 const ADDRESS = /^[^\s@<>]+@[^\s@<>]+$/;
+
+/**
+ * The fields the DKIM signature covers, those present in the letter (nodemailer leaves out the
+ * absent ones). nodemailer's default list has List-Unsubscribe but not List-Unsubscribe-Post, and
+ * RFC 8058 §4 wants both signed, so the list is Vestnik's own.
+ */
+export const DKIM_SIGNED = [
+  'From',
+  'Sender',
+  'Reply-To',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'To',
+  'Cc',
+  'MIME-Version',
+  'Content-Type',
+  'Content-Transfer-Encoding',
+  'In-Reply-To',
+  'References',
+  'List-Id',
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
+].join(':');
+
+/** How long an answer to «does the server offer SMTPUTF8?» is trusted. */
+const SMTPUTF8_CHECK_MS = 10 * 60_000;
 
 function text(raw: Record<string, unknown>, name: string): string | null {
   const v = raw[name];
@@ -95,22 +133,30 @@ export function smtpSettings(raw: Record<string, unknown>): SmtpSettings {
     throw new GatewaySettingsError(user ? 'password' : 'user', 'user and password go together');
   const dkimDomain = text(raw, 'dkimDomain');
   const dkimSelector = text(raw, 'dkimSelector');
-  const dkimKey = text(raw, 'dkim_private_key');
+  // dkim_private_key: the name the setting had first; gateways saved with it keep working.
+  const keyName =
+    text(raw, 'dkimPrivateKey') || !text(raw, 'dkim_private_key') ? 'dkimPrivateKey' : 'dkim_private_key';
+  const dkimKey = text(raw, keyName);
   const dkimSet = [dkimDomain, dkimSelector, dkimKey].filter(Boolean).length;
   if (dkimSet > 0 && dkimSet < 3) {
-    const missing = !dkimDomain ? 'dkimDomain' : !dkimSelector ? 'dkimSelector' : 'dkim_private_key';
+    const missing = !dkimDomain ? 'dkimDomain' : !dkimSelector ? 'dkimSelector' : keyName;
     throw new GatewaySettingsError(
       missing,
-      `DKIM needs dkimDomain, dkimSelector and dkim_private_key: ${missing} is missing`,
+      `DKIM needs dkimDomain, dkimSelector and dkimPrivateKey: ${missing} is missing`,
     );
   }
   if (dkimKey) {
     try {
       crypto.createPrivateKey(dkimKey);
     } catch {
-      throw new GatewaySettingsError('dkim_private_key', 'dkim_private_key is not a PEM private key');
+      throw new GatewaySettingsError(keyName, `${keyName} is not a PEM private key`);
     }
   }
+  if (needsSmtpUtf8(from))
+    throw new GatewaySettingsError(
+      'from',
+      `from \`${from}\` has non-Latin characters before the @; the sender address must be ASCII there`,
+    );
   return {
     host,
     port,
@@ -126,7 +172,12 @@ export function smtpSettings(raw: Record<string, unknown>): SmtpSettings {
     tlsCa: text(raw, 'tlsCa'),
     dkim:
       dkimDomain && dkimSelector && dkimKey
-        ? { domainName: dkimDomain, keySelector: dkimSelector, privateKey: dkimKey }
+        ? {
+            domainName: dkimDomain,
+            keySelector: dkimSelector,
+            privateKey: dkimKey,
+            headerFieldNames: DKIM_SIGNED,
+          }
         : null,
     statusDeadlineSeconds: positive(raw, 'statusDeadlineSeconds', 3600),
   };
@@ -223,7 +274,7 @@ export function createSmtpGateway(ctx: GatewayContext): SmtpGateway {
   });
 
   function letter(m: OutgoingMessage): SendMailOptions {
-    const name = m.sender ?? s.fromName;
+    const name = headerDisplayName(m.sender) ?? headerDisplayName(s.fromName);
     return {
       from: name ? { name, address: s.from } : s.from,
       to: m.address,
@@ -241,10 +292,59 @@ export function createSmtpGateway(ctx: GatewayContext): SmtpGateway {
     };
   }
 
+  let utf8Check: { offered: Promise<boolean>; at: number } | null = null;
+  /** Whether the server offers SMTPUTF8, asked on a connection of its own (the pool's are hidden). */
+  function offersSmtpUtf8(): Promise<boolean> {
+    if (utf8Check && Date.now() - utf8Check.at < SMTPUTF8_CHECK_MS) return utf8Check.offered;
+    const offered = new Promise<boolean>((resolve, reject) => {
+      const conn = new SMTPConnection({
+        host: s.host,
+        port: s.port,
+        secure: s.secure,
+        requireTLS: s.requireTLS,
+        connectionTimeout: s.timeoutMs,
+        greetingTimeout: s.timeoutMs,
+        socketTimeout: s.timeoutMs,
+        ...(s.tlsCa ? { tls: { ca: s.tlsCa } } : {}),
+        logger: false,
+      });
+      let settled = false;
+      const settle = (err: Error | null, yes = false) => {
+        if (settled) return;
+        settled = true;
+        if (err) {
+          conn.close();
+          reject(err);
+        } else {
+          conn.quit();
+          resolve(yes);
+        }
+      };
+      conn.once('error', (err: Error) => settle(err));
+      // At 'connect' the last answer is the EHLO after STARTTLS: the extensions for the letters.
+      conn.connect(() => settle(null, ehloOffersSmtpUtf8(String(conn.lastServerResponse || ''))));
+    });
+    const check = { offered, at: Date.now() };
+    utf8Check = check;
+    offered.catch(() => {
+      if (utf8Check === check) utf8Check = null; // a failed check is not an answer: ask again next time
+    });
+    return offered;
+  }
+
   async function sendOne(m: OutgoingMessage): Promise<SendOutcome> {
     const unread = unreadAttachments(m);
     if (unread) return unread;
     try {
+      if (needsSmtpUtf8(m.address) && !(await offersSmtpUtf8()))
+        return {
+          id: m.id,
+          kind: 'permanent',
+          rawStatus: 'NO_SMTPUTF8',
+          reason:
+            `the address has non-Latin characters before the @ («${localPart(m.address)}»), which needs ` +
+            `SMTPUTF8 (RFC 6531), and ${s.host} does not offer SMTPUTF8; nothing was sent`,
+        };
       const info = await transport.sendMail(letter(m));
       if (info.rejected.length > 0)
         return { id: m.id, kind: 'permanent', rawStatus: 'REJECTED', reason: info.response };

@@ -29,6 +29,7 @@
  * listId (the list whose unsubscribe link the letter carries), url (https://api.unisender.com),
  * lang (ru), trackRead / trackLinks (false), timeoutMs (30000), statusDeadlineSeconds (172800).
  */
+import { headerDisplayName } from '../core/email/displayName.ts';
 import type { MessageState } from '../core/states.ts';
 import {
   allRateLimited,
@@ -65,6 +66,17 @@ interface Settings {
   statusDeadlineSeconds: number;
 }
 
+/** The display name setting, cleaned as every sent name is (CT-5); refused when nothing is left. */
+function cleanSenderName(name: string): string {
+  const clean = headerDisplayName(name);
+  if (!clean)
+    throw new GatewaySettingsError(
+      'senderName',
+      `senderName \`${name}\` has nothing left after removing special characters`,
+    );
+  return clean;
+}
+
 export function unisenderSettings(raw: Record<string, unknown>): Settings {
   const listId = String(raw.listId ?? '');
   if (!/^\d+$/.test(listId))
@@ -85,7 +97,7 @@ export function unisenderSettings(raw: Record<string, unknown>): Settings {
     lang,
     apiKey: stringSetting(raw, 'api_key')!,
     senderEmail,
-    senderName: stringSetting(raw, 'senderName')!,
+    senderName: cleanSenderName(stringSetting(raw, 'senderName')!),
     listId,
     trackRead: flag('trackRead'),
     trackLinks: flag('trackLinks'),
@@ -207,7 +219,7 @@ export function createUnisenderGateway(ctx: GatewayContext): UnisenderGateway {
     const html = m.content?.html || `<p>${escapeHtml(m.body).replace(/\r?\n/g, '<br>')}</p>`;
     const fields: Field[] = [
       ['email', m.address],
-      ['sender_name', m.sender ?? s.senderName],
+      ['sender_name', headerDisplayName(m.sender) ?? s.senderName],
       ['sender_email', s.senderEmail],
       ['subject', m.subject ?? ''],
       ['body', html],

@@ -29,6 +29,8 @@ export interface ReceivedLetter {
   raw: Buffer;
   secure: boolean;
   user: string | undefined;
+  /** MAIL FROM carried the SMTPUTF8 parameter (RFC 6531). */
+  smtpUtf8: boolean;
 }
 
 export interface TestSmtpServer {
@@ -52,6 +54,8 @@ export async function startSmtpServer(
     queuedReply?: string;
     /** Senders refused at MAIL FROM with 553. */
     refusedSenders?: string[];
+    /** Offer SMTPUTF8 in the EHLO answer (default true, as smtp-server does). */
+    smtpUtf8?: boolean;
   } = {},
 ): Promise<TestSmtpServer> {
   const user = o.user ?? 'mailer';
@@ -65,6 +69,7 @@ export async function startSmtpServer(
     secure: o.secure ?? false,
     ...TEST_TLS,
     logger: false,
+    hideSMTPUTF8: o.smtpUtf8 === false,
     authMethods: ['PLAIN', 'LOGIN'],
     onAuth(auth, _session, cb) {
       const ok = auth.username === user && auth.password === password;
@@ -100,6 +105,7 @@ export async function startSmtpServer(
           raw: Buffer.concat(chunks),
           secure: session.secure,
           user: typeof session.user === 'string' ? session.user : undefined,
+          smtpUtf8: session.envelope.smtpUtf8 === true,
         });
         if (o.queuedReply) cb(null, o.queuedReply);
         else cb();

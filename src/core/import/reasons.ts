@@ -10,6 +10,8 @@ export const REJECT_REASONS = [
   'spoiled_number',
   'invalid_phone',
   'invalid_email',
+  /** A well-formed address with non-Latin characters before the @: it needs SMTPUTF8 (core/email/smtputf8.ts). */
+  'non_ascii_email',
   'invalid_telegram_chat_id',
   'invalid_time_zone',
   'invalid_gender',
@@ -47,6 +49,7 @@ export function reasonOf(p: Pick<RowProblem, 'column' | 'header' | 'message'>): 
   if (p.column === 'row') return p.header === '' ? 'broken_row' : 'past_last_column';
   if (m.includes('nothing to find the contact by')) return 'no_identifier';
   if (m.includes('no plot or account number on this row')) return 'amount_without_object';
+  if (p.column === 'email' && m.includes('SMTPUTF8')) return 'non_ascii_email';
   if (p.column === 'birthDate' && m.includes('plausible')) return 'implausible_birth_date';
   return BY_COLUMN[p.column] ?? 'invalid_value';
 }
