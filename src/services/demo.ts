@@ -4,6 +4,7 @@
  * Deterministic (a seeded generator), so every installation and test sees the same association.
  * Some owners hold two plots, as in real associations (one SMS per phone, AU-5).
  */
+import iuliia from 'iuliia';
 import type { Queryable } from '../store/db.ts';
 
 const MALE = {
@@ -86,39 +87,18 @@ const FEMALE = {
     'Волкова',
   ],
 };
-const TRANSLIT: Record<string, string> = {
-  а: 'a',
-  б: 'b',
-  в: 'v',
-  г: 'g',
-  д: 'd',
-  е: 'e',
-  ё: 'e',
-  ж: 'zh',
-  з: 'z',
-  и: 'i',
-  й: 'y',
-  к: 'k',
-  л: 'l',
-  м: 'm',
-  н: 'n',
-  о: 'o',
-  п: 'p',
-  р: 'r',
-  с: 's',
-  т: 't',
-  у: 'u',
-  ф: 'f',
-  х: 'h',
-  ц: 'ts',
-  ч: 'ch',
-  ш: 'sh',
-  щ: 'sch',
-  ы: 'y',
-  э: 'e',
-  ю: 'yu',
-  я: 'ya',
-};
+/**
+ * The login part of a demo e-mail: the surname and the first initial in Latin letters (iuliia's
+ * Wikipedia scheme, as SMS transliteration uses: Игорь → igor, Наталья → natalya), and anything
+ * that is still not a Latin letter, a digit or a dot dropped — an address whose local part is not
+ * ASCII needs SMTPUTF8 and is refused on import (core/email/smtputf8.ts), so the demo makes none.
+ */
+export function demoLogin(last: string, first: string): string {
+  return iuliia
+    .translate(`${last}.${first[0] ?? ''}`, iuliia.WIKIPEDIA)
+    .toLowerCase()
+    .replace(/[^a-z0-9.]/g, '');
+}
 
 /** mulberry32: a small seeded generator, enough for demo data. */
 function seeded(seed: number): () => number {
@@ -133,39 +113,46 @@ function seeded(seed: number): () => number {
 
 export const DEMO_PLOTS = 300;
 
-export async function loadDemoData(
-  db: Queryable,
-  orgId: number,
-): Promise<{ contacts: number; plots: number }> {
+/** One owner of the demo association: the contact's fields and the plots it holds. */
+export interface DemoOwner {
+  externalId: string;
+  lastName: string;
+  firstName: string;
+  middleName: string;
+  phone: string;
+  email: string | null;
+  gender: 'female' | 'male';
+  birthDate: string;
+  plots: { number: string; chargesKopecks: number; debtKopecks: number; areaSotok: number }[];
+}
+
+/** The whole association, the same every time (seeded). */
+export function demoOwners(): DemoOwner[] {
   const rnd = seeded(2026);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const owners: DemoOwner[] = [];
   let plot = 0;
-  let contacts = 0;
   while (plot < DEMO_PLOTS) {
     const female = rnd() < 0.5;
     const names = female ? FEMALE : MALE;
     const [first, middle, last] = [pick(names.first), pick(names.middle), pick(names.last)];
-    contacts++;
-    const login = [...`${last}.${first[0]}`.toLowerCase()].map((ch) => TRANSLIT[ch] ?? ch).join('');
+    const n = owners.length + 1;
     const hasEmail = rnd() < 0.7;
     const phone = `+79${String(100000000 + Math.floor(rnd() * 899999999))}`;
     const year = 1945 + Math.floor(rnd() * 55);
     const birth = `${year}-${String(1 + Math.floor(rnd() * 12)).padStart(2, '0')}-${String(1 + Math.floor(rnd() * 28)).padStart(2, '0')}`;
-    const { rows } = await db.query<{ id: number }>(
-      `INSERT INTO contacts (org_id, external_id, last_name, first_name, middle_name, phone, email, gender, birth_date)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-      [
-        orgId,
-        `owner-${contacts}`,
-        last,
-        first,
-        middle,
-        phone,
-        hasEmail ? `${login}${contacts}@example.ru` : null,
-        female ? 'female' : 'male',
-        birth,
-      ],
-    );
+    const owner: DemoOwner = {
+      externalId: `owner-${n}`,
+      lastName: last,
+      firstName: first,
+      middleName: middle,
+      phone,
+      email: hasEmail ? `${demoLogin(last, first)}${n}@example.ru` : null,
+      gender: female ? 'female' : 'male',
+      birthDate: birth,
+      plots: [],
+    };
+    owners.push(owner);
     const owned = rnd() < 0.1 ? 2 : 1;
     for (let i = 0; i < owned && plot < DEMO_PLOTS; i++) {
       plot++;
@@ -173,12 +160,35 @@ export async function loadDemoData(
       const charges =
         800_000 + Math.floor(rnd() * 1_200_000) - ((800_000 + Math.floor(rnd() * 1_200_000)) % 100);
       const debt = rnd() < 0.33 ? Math.floor(charges * rnd() * 0.8) : 0;
+      owner.plots.push({
+        number: String(plot),
+        chargesKopecks: charges,
+        debtKopecks: debt,
+        areaSotok: 6 + Math.floor(rnd() * 9),
+      });
+    }
+  }
+  return owners;
+}
+
+export async function loadDemoData(
+  db: Queryable,
+  orgId: number,
+): Promise<{ contacts: number; plots: number }> {
+  const owners = demoOwners();
+  for (const o of owners) {
+    const { rows } = await db.query<{ id: number }>(
+      `INSERT INTO contacts (org_id, external_id, last_name, first_name, middle_name, phone, email, gender, birth_date)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+      [orgId, o.externalId, o.lastName, o.firstName, o.middleName, o.phone, o.email, o.gender, o.birthDate],
+    );
+    for (const p of o.plots) {
       await db.query(
         `INSERT INTO objects (org_id, contact_id, kind, number, charges_kopecks, debt_kopecks, attributes)
          VALUES ($1, $2, 'plot', $3, $4, $5, $6)`,
-        [orgId, rows[0]!.id, String(plot), charges, debt, { area_sotok: 6 + Math.floor(rnd() * 9) }],
+        [orgId, rows[0]!.id, p.number, p.chargesKopecks, p.debtKopecks, { area_sotok: p.areaSotok }],
       );
     }
   }
-  return { contacts, plots: plot };
+  return { contacts: owners.length, plots: owners.reduce((sum, o) => sum + o.plots.length, 0) };
 }
