@@ -11,6 +11,7 @@ describe('foldLookalikes', () => {
     ['a pure-Latin word of look-alike letters stays Latin', 'PEKA', 'peka'],
     ['a mostly Latin word with a Cyrillic а goes to Latin', 'kаzino', 'kazino'],
     ['upper-case B is в, lower-case b is ь', 'Bодка ОБЬЯb', 'водка обьяь'],
+    ['a Latin or Ukrainian i in a Cyrillic word is и', 'кредiт кредіт', 'кредит кредит'],
     ['Greek look-alikes in a Cyrillic word', 'Κазинο', 'казино'],
     ['0 for о inside a Cyrillic word', 'ст0п', 'стоп'],
     ['6 for б', 'Сбер6анк', 'сбербанк'],

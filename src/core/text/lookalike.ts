@@ -42,7 +42,7 @@ function isInvisible(cp: string): boolean {
 const COMBINING = /^\p{Mn}$/u;
 
 /** Latin and Greek letters (as typed, before lower-casing) that look like a Cyrillic one. */
-const TO_CYRILLIC: Record<string, string> = {
+const TO_CYRILLIC_TABLE: Record<string, string> = {
   A: 'а',
   B: 'в',
   C: 'с',
@@ -68,6 +68,8 @@ const TO_CYRILLIC: Record<string, string> = {
   r: 'г',
   t: 'т',
   u: 'и',
+  i: 'и',
+  і: 'и',
   x: 'х',
   y: 'у',
   Α: 'а',
@@ -97,7 +99,7 @@ const TO_CYRILLIC: Record<string, string> = {
 };
 
 /** Cyrillic letters (lower-case) that look like a Latin one, for a mostly Latin word. */
-const TO_LATIN: Record<string, string> = {
+const TO_LATIN_TABLE: Record<string, string> = {
   а: 'a',
   в: 'b',
   е: 'e',
@@ -125,18 +127,28 @@ const TO_LATIN: Record<string, string> = {
   '7': 't',
 };
 
-const CYRILLIC = /\p{Script=Cyrillic}/u;
+const TO_CYRILLIC = new Map(Object.entries(TO_CYRILLIC_TABLE));
+const TO_LATIN = new Map(Object.entries(TO_LATIN_TABLE));
+
+const CYRILLIC_SCRIPT = /\p{Script=Cyrillic}/u;
+const CYRILLIC = { test: (ch: string) => isCyrillic(ch) };
+
+function isCyrillic(ch: string): boolean {
+  const code = ch.charCodeAt(0);
+  if (code < 0x400) return false;
+  return code <= 0x4ff || CYRILLIC_SCRIPT.test(ch);
+}
 const LATIN_LETTER = /\p{Script=Latin}/u;
 const DIGIT = /[0-9]/;
 
 /** Only Latin has them: a word with one of these is meant to be Latin. */
 function onlyLatin(ch: string): boolean {
-  return LATIN_LETTER.test(ch) && !(ch in TO_CYRILLIC) && !(ch.toLowerCase() in TO_CYRILLIC);
+  return LATIN_LETTER.test(ch) && !TO_CYRILLIC.has(ch) && !TO_CYRILLIC.has(ch.toLowerCase());
 }
 
 /** Only Cyrillic has them: a word with one of these is meant to be Cyrillic. */
 function onlyCyrillic(ch: string): boolean {
-  return CYRILLIC.test(ch) && !(ch.toLowerCase() in TO_LATIN);
+  return CYRILLIC.test(ch) && !TO_LATIN.has(ch.toLowerCase());
 }
 
 /** A digit stands for a letter only alone and next to a letter: «кр3дит», not «10», «2026». */
@@ -165,11 +177,11 @@ export function foldWordChars(chars: readonly string[]): string[] {
   const toLatin = !cyrillic || (latinOnly > 0 && cyrillicOnly === 0);
   return chars.map((ch, i) => {
     if (DIGIT.test(ch)) {
-      const mapped = isLoneDigit(chars, i) ? (toLatin ? TO_LATIN[ch] : TO_CYRILLIC[ch]) : undefined;
+      const mapped = isLoneDigit(chars, i) ? (toLatin ? TO_LATIN.get(ch) : TO_CYRILLIC.get(ch)) : undefined;
       return mapped ?? ch;
     }
-    if (toLatin) return TO_LATIN[ch.toLowerCase()] ?? ch.toLowerCase();
-    return TO_CYRILLIC[ch] ?? ch.toLowerCase();
+    if (toLatin) return TO_LATIN.get(ch.toLowerCase()) ?? ch.toLowerCase();
+    return TO_CYRILLIC.get(ch) ?? ch.toLowerCase();
   });
 }
 
@@ -195,6 +207,12 @@ export function cleanGlyphs(text: string): Glyph[] {
   for (const cp of text) {
     const start = offset;
     offset += cp.length;
+    const code = cp.charCodeAt(0);
+    // Fast path: printable ASCII and the basic Cyrillic letters need no normalising.
+    if ((code >= 0x20 && code < 0x7f) || (code >= 0x410 && code <= 0x44f)) {
+      out.push({ ch: cp, start, end: offset });
+      continue;
+    }
     if (isInvisible(cp)) continue;
     const last = out[out.length - 1];
     if (COMBINING.test(cp)) {
@@ -225,6 +243,9 @@ const WORD_CHAR = /[\p{L}\p{N}]/u;
 
 /** Whether a cleaned character belongs to a word (letters and digits do). */
 export function isWordChar(ch: string): boolean {
+  const code = ch.charCodeAt(0);
+  if (code < 0x80) return (code >= 0x30 && code <= 0x39) || ((code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a);
+  if (code >= 0x410 && code <= 0x44f) return true;
   return WORD_CHAR.test(ch);
 }
 
