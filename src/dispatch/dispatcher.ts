@@ -5,10 +5,11 @@
  */
 import crypto from 'node:crypto';
 import os from 'node:os';
+import { pollInboxes } from '../services/inbound.ts';
 import { completeFinishedCampaigns, excludeLeftovers } from '../store/campaigns.ts';
 import type { Db } from '../store/db.ts';
-import { applyEarlyReports, dropStaleEarlyReports } from '../store/earlyReports.ts';
 import { DUE_CHANNEL } from '../store/messages.ts';
+import { settleReceipts } from '../store/receipts.ts';
 import { Breakers } from './breaker.ts';
 import type { LinkSettings } from './extras.ts';
 import type { GatewayPool } from './gatewayPool.ts';
@@ -162,9 +163,9 @@ export async function startDispatcher(db: Db, options: DispatcherOptions): Promi
   const sweep = setInterval(() => {
     (scheduler ? runScheduler(db, new Date(), scheduler.links).then(() => undefined) : Promise.resolve())
       .then(() => excludeLeftovers(db, 'all'))
-      .then(() => applyEarlyReports(db, 'all'))
-      .then(() => dropStaleEarlyReports(db))
+      .then(() => settleReceipts(db))
       .then(() => completeFinishedCampaigns(db, 'all'))
+      .then(() => pollInboxes(db, gateways, options.onError))
       .catch((err) => options.onError?.(err));
   }, 10_000);
   sweep.unref();

@@ -16,6 +16,7 @@ import type { Gateway, SendOutcome } from '../providers/provider.ts';
 import { completeFinishedCampaigns } from '../store/campaigns.ts';
 import type { Db, Queryable } from '../store/db.ts';
 import {
+  applyReceiptsAfterSend,
   type ClaimedMessage,
   claimDue,
   type Lane,
@@ -99,16 +100,19 @@ export class DispatchWorker {
     const clock = o.clock?.() ?? null;
     const now = () => clock ?? new Date();
     if (this.db.kind === 'postgres') {
-      const { count, done } = await this.db.transaction(async (tx) => {
+      const { count, done, results } = await this.db.transaction(async (tx) => {
         const claimed = await lockDueForSend(tx, o.batchSize, o.leaseSeconds, o.lane, clock);
-        if (claimed.length === 0) return { count: 0, done: [] };
+        if (claimed.length === 0) return { count: 0, done: [], results: [] };
         const passed = await gate(tx, claimed, now(), 'locked', await this.orgs.of(claimed));
         const results = [...passed.results, ...(await this.sendClaimed(tx, passed.send))];
         const done = await recordSendResultsIn(tx, 'locked', results, clock);
         await hurryFallbacks(tx, refusedByMessenger(claimed, results), now());
-        return { count: claimed.length, done };
+        return { count: claimed.length, done, results };
       });
-      if (done.length) await completeFinishedCampaigns(this.db, done);
+      // Receipts that overtook these answers: looked for only now that the answers are committed.
+      const early = await applyReceiptsAfterSend(this.db, results);
+      const finished = [...new Set([...done, ...early])];
+      if (finished.length) await completeFinishedCampaigns(this.db, finished);
       return count;
     }
     const claimed = await claimDue(this.db, 'queued', o.id, o.batchSize, o.leaseSeconds, o.lane, clock);
@@ -272,6 +276,7 @@ export class DispatchWorker {
           id: m.id,
           kind: 'submitted',
           providerId: out.providerId,
+          ...(out.partIds && out.partIds.length > 1 ? { partIds: out.partIds } : {}),
           rawStatus: out.rawStatus ?? null,
           costKopecks: out.costKopecks ?? null,
           nextCheckSeconds: gateway.capabilities.polling ? statusPollSeconds : deadline,

@@ -2,7 +2,9 @@
  * The sandbox gateway (PR-1), the default for every channel: it behaves like a provider without
  * sending anything. It accepts, assigns ids, and after `deliveryDelayMs` reports each message
  * delivered or, for a configured share, undelivered; a configured share is rejected at once.
- * Reports come by polling (`status`) or, with `callbacks: true`, by a signed HTTP callback instead.
+ * Reports come by polling (`status`) or, with `callbacks: true`, by a signed HTTP callback instead;
+ * with `reportBeforeAnswer` too, the callback is made and answered before the send returns — the
+ * fast operator whose receipt overtakes the answer to the submit (issue 19's race, on purpose).
  *
  * The provider's side lives in this process (`SANDBOX_STATE`), as a real provider's would live on
  * its servers: a restart forgets it, and polls of forgotten ids answer «unknown».
@@ -33,6 +35,8 @@ export interface SandboxSettings {
   failRate: number;
   /** Send delivery reports to the callback URL as well. */
   callbacks: boolean;
+  /** With callbacks: post each report, and wait for its answer, before answering the send. */
+  reportBeforeAnswer: boolean;
   statusDeadlineSeconds: number;
   /** Report this cost per accepted message, in kopecks, as gateways that bill per message do (-1: none). */
   costKopecks: number;
@@ -45,6 +49,7 @@ const DEFAULTS: SandboxSettings = {
   undeliveredRate: 0,
   failRate: 0,
   callbacks: false,
+  reportBeforeAnswer: false,
   statusDeadlineSeconds: 3600,
   costKopecks: -1,
 };
@@ -55,9 +60,9 @@ export function sandboxSettings(raw: Record<string, unknown>): SandboxSettings {
     if (!Object.hasOwn(DEFAULTS, key))
       throw new GatewaySettingsError(key, `unknown sandbox setting \`${key}\``);
     const k = key as keyof SandboxSettings;
-    if (k === 'callbacks') {
-      if (typeof value !== 'boolean') throw new GatewaySettingsError(key, 'callbacks must be true or false');
-      out.callbacks = value;
+    if (k === 'callbacks' || k === 'reportBeforeAnswer') {
+      if (typeof value !== 'boolean') throw new GatewaySettingsError(key, `${key} must be true or false`);
+      out[k] = value;
       continue;
     }
     if (k === 'costKopecks') {
@@ -98,9 +103,9 @@ export function createSandboxGateway(ctx: GatewayContext): Gateway {
   SANDBOX_STATE.set(ctx.gatewayId, records);
   const timers = new Set<NodeJS.Timeout>();
 
-  const postReport = (providerId: string, rec: SandboxRecord) => {
+  const postReport = (providerId: string, rec: SandboxRecord): Promise<unknown> => {
     const body = JSON.stringify({ id: providerId, status: rec.final, at: new Date().toISOString() });
-    fetch(ctx.callbackUrl, {
+    return fetch(ctx.callbackUrl, {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
@@ -124,7 +129,8 @@ export function createSandboxGateway(ctx: GatewayContext): Gateway {
 
     async send(batch: OutgoingMessage[]): Promise<SendOutcome[]> {
       if (s.latencyMs > 0) await sleep(s.latencyMs);
-      return batch.map((m): SendOutcome => {
+      const early: Promise<unknown>[] = [];
+      const outcomes = batch.map((m): SendOutcome => {
         if (Math.random() < s.failRate)
           return { id: m.id, kind: 'retryable', rawStatus: '503', reason: 'sandbox: temporary failure' };
         if (Math.random() < s.rejectRate)
@@ -133,7 +139,8 @@ export function createSandboxGateway(ctx: GatewayContext): Gateway {
         const final: MessageState = Math.random() < s.undeliveredRate ? 'undelivered' : 'delivered';
         const rec: SandboxRecord = { state: 'submitted', final, reportAt: Date.now() + s.deliveryDelayMs };
         records.set(providerId, rec);
-        if (s.callbacks) {
+        if (s.callbacks && s.reportBeforeAnswer) early.push(postReport(providerId, rec));
+        else if (s.callbacks) {
           const t = setTimeout(() => {
             timers.delete(t);
             postReport(providerId, rec);
@@ -149,6 +156,8 @@ export function createSandboxGateway(ctx: GatewayContext): Gateway {
           ...(s.costKopecks >= 0 ? { costKopecks: s.costKopecks } : {}),
         };
       });
+      await Promise.all(early);
+      return outcomes;
     },
 
     async status(providerIds: string[]): Promise<StatusReport[]> {

@@ -7,8 +7,8 @@
 import type { MessageContent } from '../core/content.ts';
 import type { Channel, MessageState } from '../core/states.ts';
 import type { Db, Queryable } from './db.ts';
-import { applyEarlyReports, keepEarlyReports } from './earlyReports.ts';
 import { chargeAccepted, releaseMessages } from './ledger.ts';
+import { applyReceiptsOf, insertMessageParts, receiveReports } from './receipts.ts';
 
 export interface ClaimedMessage {
   id: number;
@@ -178,6 +178,8 @@ export type SendResultRow =
       id: number;
       kind: 'submitted';
       providerId: string;
+      /** Every part's provider id of a long SMS, when the gateway gave one per part (receipts.ts). */
+      partIds?: string[];
       /** Set when it went through another gateway than its own (fail-over): status checks ask that one. */
       gatewayId?: number;
       rawStatus: string | null;
@@ -209,12 +211,25 @@ export async function recordSendResults(
   now: Date | null = null,
 ): Promise<number[]> {
   if (results.length === 0) return [];
-  return db.transaction((tx) => recordSendResultsIn(tx, { leasedTo: workerId }, results, now));
+  const done = await db.transaction((tx) => recordSendResultsIn(tx, { leasedTo: workerId }, results, now));
+  const early = await applyReceiptsAfterSend(db, results);
+  return [...new Set([...done, ...early])];
+}
+
+/**
+ * The receipts that overtook these sends' answers, applied once the outcome write has committed —
+ * the caller of `recordSendResultsIn` calls it after its transaction (store/receipts.ts says why
+ * after, not inside). Returns the campaigns of messages that became final.
+ */
+export async function applyReceiptsAfterSend(db: Queryable, results: SendResultRow[]): Promise<number[]> {
+  const ids = results.flatMap((r) => (r.kind === 'submitted' ? (r.partIds ?? [r.providerId]) : []));
+  return (await applyReceiptsOf(db, ids)).campaigns;
 }
 
 /**
  * The same, inside the caller's transaction: for rows claimed with a lease (`leasedTo`: the claim
- * counted the attempt) or locked by this transaction (`locked`: the attempt is counted here).
+ * counted the attempt) or locked by this transaction (`locked`: the attempt is counted here). The
+ * caller applies early receipts after its commit (`applyReceiptsAfterSend`).
  */
 export async function recordSendResultsIn(
   tx: Queryable,
@@ -242,6 +257,7 @@ export async function recordSendResultsIn(
       `UPDATE messages m SET
          state = u.state,
          provider_message_id = coalesce(u.provider_id, m.provider_message_id),
+         parts = CASE WHEN u.state = 'submitted' THEN u.parts ELSE m.parts END,
          gateway_id = coalesce(u.gateway_id, m.gateway_id),
          raw_status = coalesce(u.raw_status, m.raw_status),
          reason = u.reason,
@@ -258,8 +274,8 @@ export async function recordSendResultsIn(
          due_reason = CASE WHEN u.state = 'queued' THEN u.reason ELSE m.due_reason END,
          lease_owner = NULL
        FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::bigint[], $8::float8[],
-                   $9::float8[], $10::boolean[], $12::bigint[])
-            AS u(id, state, provider_id, raw_status, reason, cost, delay, deadline, uncount, gateway_id)
+                   $9::float8[], $10::boolean[], $12::bigint[], $14::smallint[])
+            AS u(id, state, provider_id, raw_status, reason, cost, delay, deadline, uncount, gateway_id, parts)
        -- The id list again, as an index condition: the planner cannot see through unnest's rows and
        -- would otherwise choose a hash join over the whole table once its statistics are fresh.
        WHERE m.id = ANY($2::bigint[]) AND m.id = u.id AND m.state = 'queued' AND ($11 OR m.lease_owner = $1)
@@ -278,14 +294,18 @@ export async function recordSendResultsIn(
         locked,
         col((r) => (r.kind === 'submitted' ? (r.gatewayId ?? null) : null)),
         now,
+        col((r) => (r.kind === 'submitted' && (r.partIds?.length ?? 0) > 1 ? r.partIds!.length : null)),
       ],
     );
     const accepted = rows.filter((r) => r.state === 'submitted');
-    // A delivery report may have come before this answer: apply it now, in this transaction — before
-    // the money, whose balance row is then held only for what is left of the transaction.
-    const early = await applyEarlyReports(
+    const written = new Set(accepted.map((r) => Number(r.id)));
+    await insertMessageParts(
       tx,
-      accepted.map((r) => r.id),
+      results.flatMap((r) =>
+        r.kind === 'submitted' && (r.partIds?.length ?? 0) > 1 && written.has(r.id)
+          ? [{ messageId: r.id, gatewayId: r.gatewayId ?? null, partIds: r.partIds! }]
+          : [],
+      ),
     );
     const charged = await chargeAccepted(
       tx,
@@ -316,7 +336,7 @@ export async function recordSendResultsIn(
       failedSingles.map((r) => r.id),
       'not sent',
     );
-    return [...new Set([...finalCampaigns(rows), ...early])];
+    return finalCampaigns(rows);
   }
 }
 
@@ -324,42 +344,23 @@ export interface StatusUpdate {
   providerId: string;
   state: MessageState;
   rawStatus: string;
+  /** The address the report names, where it names one (receipts.ts matches on it). */
+  destination?: string;
 }
 
 /**
- * Applies delivery reports of one gateway, from a poll or a callback. Monotonic (a late report of a
- * lower rank changes nothing) and idempotent (the same report twice changes nothing the second time).
- * Returns the campaigns of messages that became final, and how many rows changed.
+ * Delivery reports of one gateway, from a poll or a callback: stored in the receipts inbox, then
+ * applied — monotonic (a late report of a lower rank changes nothing), idempotent, and only to the
+ * one message in its life that carries the id (store/receipts.ts). Returns the campaigns of
+ * messages that became final, and how many messages changed.
  */
-export async function applyStatusUpdates(
+export function applyStatusUpdates(
   db: Queryable,
   gatewayId: number,
   updates: StatusUpdate[],
+  now: Date | null = null,
 ): Promise<{ changed: number; campaigns: number[] }> {
-  if (updates.length === 0) return { changed: 0, campaigns: [] };
-  const { rows } = await db.query<{
-    id: number;
-    campaign_id: number | null;
-    state: string;
-    channel: Channel;
-  }>(
-    `UPDATE messages m SET state = u.state, raw_status = u.raw_status,
-       final_at = CASE WHEN u.state IN ('queued', 'submitted') THEN NULL ELSE now() END,
-       due_at = CASE WHEN u.state IN ('queued', 'submitted') THEN m.due_at END
-     FROM unnest($2::text[], $3::text[], $4::text[]) AS u(provider_id, state, raw_status)
-     WHERE m.gateway_id = $1 AND m.provider_message_id = u.provider_id
-       AND message_state_rank(u.state) > message_state_rank(m.state)
-     RETURNING m.id, m.campaign_id, m.state, m.channel`,
-    [
-      gatewayId,
-      updates.map((u) => u.providerId),
-      updates.map((u) => u.state),
-      updates.map((u) => u.rawStatus),
-    ],
-  );
-  // Reports for provider ids no message carries yet overtook the submit answer: keep them.
-  if (rows.length < updates.length) await keepEarlyReports(db, gatewayId, updates);
-  return { changed: rows.length, campaigns: finalCampaigns(rows) };
+  return receiveReports(db, gatewayId, updates, now);
 }
 
 /** Puts a polled message back to wait for its next check. */
