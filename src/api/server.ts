@@ -30,6 +30,7 @@ import { publicLinkRoutes } from './routes/links.ts';
 import { listRoutes } from './routes/lists.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { progressRoutes } from './routes/progress.ts';
+import { replyRoutes } from './routes/replies.ts';
 import { systemRoutes } from './routes/system.ts';
 import { templateRoutes } from './routes/templates.ts';
 import { timingRoutes } from './routes/timing.ts';
@@ -172,6 +173,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   await app.register(documentRoutes(deps));
   await app.register(timingRoutes(deps));
   await app.register(progressRoutes(deps));
+  await app.register(replyRoutes(deps));
   await app.register(publicLinkRoutes(deps));
   await registerWebApp(app);
   if (deps.localToken) await app.register(internalRoutes(deps));

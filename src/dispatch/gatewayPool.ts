@@ -12,6 +12,7 @@
 import { gatewaySecretContext, SecretBox } from '../core/secrets.ts';
 import type { Gateway, GatewayContext, GatewayFactory, StatusReport } from '../providers/provider.ts';
 import { GATEWAY_KINDS } from '../providers/registry.ts';
+import { receiveInbound } from '../services/inbound.ts';
 import { completeFinishedCampaigns } from '../store/campaigns.ts';
 import type { Db } from '../store/db.ts';
 import {
@@ -88,6 +89,7 @@ export class GatewayPool {
     const gateway = keep ?? this.build(row, ctx, factory);
     if (!keep) {
       gateway.onReports?.((reports) => this.applyReports(row.id, reports));
+      gateway.onInbound?.((messages) => receiveInbound(this.db, row.id, messages).then(() => undefined));
       if (cached) await cached.gateway.close?.();
     }
     const entry = { gateway, ratePerSecond: row.ratePerSecond, fallbacks, loadedAt: Date.now(), built };

@@ -18,8 +18,15 @@
  *   3 no money on the SMSC account → retryable: the breaker fails over, a top-up lets them through
  *   4 IP blocked for a while after errors, 9 too many (or duplicate) requests → rate_limited
  * Delivery reports: polled (SMSC can also call back, which needs its account page; not used).
+ *
+ * Incoming SMS (replies, «СТОП»): SMSC passes them to the «обработчик» URL set in the account's
+ * settings, by POST (or GET) with `phone` (who wrote), `mes` (the text), `to` (the number written to),
+ * `sent` (when, Unix time) and `id` (or `sms_id`: SMSC's id of the incoming message). Vestnik's URL
+ * for it is this gateway's callback URL with `?s=<the gateway's callback secret>`
+ * (smscInboundUrl): a request without the secret is refused. See docs/replies.md.
  */
 
+import crypto from 'node:crypto';
 import type { MessageState } from '../core/states.ts';
 import {
   allPermanent,
@@ -38,9 +45,12 @@ import {
   urlSetting,
 } from './http.ts';
 import {
+  type CallbackRequest,
+  type CallbackResult,
   type Gateway,
   type GatewayContext,
   GatewaySettingsError,
+  type InboundMessage,
   type OutgoingMessage,
   type SendOutcome,
   type StatusReport,
@@ -203,6 +213,8 @@ export function createSmscGateway(ctx: GatewayContext): SmscGateway {
       return out;
     },
 
+    parseCallback: (req) => parseSmscInbound(ctx.callbackSecret, req),
+
     async balance() {
       const { url, answer } = await explained(`${s.url}/sys/balance.php`, call('balance.php', {}));
       const json = jsonOf(url, answer.status, answer.text) as { balance?: unknown };
@@ -264,4 +276,43 @@ export function mapSendAnswer(
     rawStatus: 'ACCEPTED',
     ...(costKopecks === null ? {} : { costKopecks }),
   }));
+}
+
+/** The URL to give SMSC as the handler of incoming messages. */
+export function smscInboundUrl(callbackUrl: string, callbackSecret: string): string {
+  return `${callbackUrl}?s=${encodeURIComponent(callbackSecret)}`;
+}
+
+/**
+ * An incoming SMS as SMSC passes it to the handler: its fields from the form body (POST) or the
+ * query (GET), checked by the secret in the URL.
+ */
+export function parseSmscInbound(secret: string, req: CallbackRequest): CallbackResult {
+  const given = Buffer.from(req.query.s ?? '');
+  const expected = Buffer.from(secret);
+  if (given.length !== expected.length || !crypto.timingSafeEqual(given, expected))
+    return { ok: false, reason: "the handler URL lacks the gateway's secret (s=…)" };
+  const form =
+    typeof req.body === 'object' && req.body !== null && !Buffer.isBuffer(req.body)
+      ? (req.body as Record<string, unknown>)
+      : Object.fromEntries(new URLSearchParams(req.rawBody));
+  const field = (name: string): string | undefined => {
+    const v = form[name] ?? req.query[name];
+    return typeof v === 'string' ? v : typeof v === 'number' ? String(v) : undefined;
+  };
+  const phone = field('phone');
+  const text = field('mes');
+  // A status report (it carries `status`, not `mes`): polled instead, so acknowledged and ignored.
+  if (phone === undefined || text === undefined) return { ok: true, reports: [] };
+  const sent = Number(field('sent') ?? field('time'));
+  const id = field('id') ?? field('sms_id');
+  const to = field('to');
+  const message: InboundMessage = {
+    from: phone,
+    text,
+    ...(to ? { to } : {}),
+    ...(id ? { providerId: id } : {}),
+    ...(Number.isFinite(sent) && sent > 0 ? { receivedAt: new Date(sent * 1000) } : {}),
+  };
+  return { ok: true, reports: [], inbound: [message] };
 }

@@ -16,6 +16,12 @@
  * Settings: `token` (required, from @BotFather), `url` (default https://api.telegram.org; a local
  * server in tests or a self-hosted Bot API server), `timeoutMs` (10000), `concurrency` (requests at
  * once, 10: Telegram allows about 30 messages a second per bot), `statusDeadlineSeconds` (3600).
+ *
+ * Messages to the bot (replies, «СТОП», «/start»): polled with getUpdates (`inbound(cursor)`, from the
+ * dispatcher's sweep), the cursor being the next update_id to ask for — asking with it confirms the
+ * ones before, so Telegram forgets them. A message is from its chat's id (what Vestnik sends to);
+ * one without text (a sticker, a photo without a caption) moves the cursor and is not stored. The
+ * bot must have no webhook set: Telegram answers getUpdates with 409 while one is.
  */
 import {
   describeFailure,
@@ -32,6 +38,7 @@ import {
   type Gateway,
   type GatewayContext,
   GatewaySettingsError,
+  type InboundMessage,
   type OutgoingMessage,
   type SendOutcome,
 } from './provider.ts';
@@ -150,6 +157,23 @@ export function createTelegramGateway(ctx: GatewayContext): TelegramGateway {
     },
     send: (batch) => Promise.all(batch.map(sendOne)),
     status: acceptedIsDelivered('ok'),
+    async inbound(cursor) {
+      const body: Record<string, unknown> = { timeout: 0, allowed_updates: ['message'] };
+      if (cursor !== null) body.offset = Number(cursor);
+      let res: { status: number; text: string };
+      try {
+        res = await client.request({
+          method: 'POST',
+          url: method('getUpdates'),
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+          timeoutMs: s.timeoutMs,
+        });
+      } catch (err) {
+        throw new Error(describeFailure(err, shown('getUpdates')).reason);
+      }
+      return mapTelegramUpdates(cursor, res.status, res.text, shown('getUpdates'));
+    },
     async verify() {
       let res: { status: number; text: string };
       try {
@@ -172,4 +196,44 @@ export function createTelegramGateway(ctx: GatewayContext): TelegramGateway {
       client.close();
     },
   };
+}
+
+interface Update {
+  update_id?: unknown;
+  message?: {
+    message_id?: unknown;
+    date?: unknown;
+    text?: unknown;
+    caption?: unknown;
+    chat?: { id?: unknown };
+  };
+}
+
+/** A getUpdates answer → the messages with text, and the cursor to ask from next. */
+export function mapTelegramUpdates(
+  cursor: string | null,
+  status: number,
+  text: string,
+  shownUrl = 'getUpdates',
+): { messages: InboundMessage[]; cursor: string | null } {
+  const answer = parseJson(text) as (BotAnswer & { result?: unknown }) | null;
+  if (status !== 200 || answer?.ok !== true || !Array.isArray(answer.result))
+    throw new Error(`${shownUrl} answered ${status}: ${answer?.description ?? excerpt(text)}`);
+  let next = cursor === null ? null : Number(cursor);
+  const messages: InboundMessage[] = [];
+  for (const u of answer.result as Update[]) {
+    if (typeof u.update_id !== 'number') continue;
+    next = Math.max(next ?? 0, u.update_id + 1);
+    const m = u.message;
+    const body = typeof m?.text === 'string' ? m.text : typeof m?.caption === 'string' ? m.caption : null;
+    const chat = m?.chat?.id;
+    if (!m || body === null || (typeof chat !== 'number' && typeof chat !== 'string')) continue;
+    messages.push({
+      from: String(chat),
+      text: body,
+      providerId: `${chat}:${String(m.message_id)}`,
+      ...(typeof m.date === 'number' ? { receivedAt: new Date(m.date * 1000) } : {}),
+    });
+  }
+  return { messages, cursor: next === null ? null : String(next) };
 }

@@ -7,6 +7,7 @@
  */
 import { CATEGORIES } from '../core/audience/audience.ts';
 import { peekUnsubscribeOrg, signUnsubscribe, verifyUnsubscribe } from '../core/email/unsubscribe.ts';
+import type { Result } from '../core/result.ts';
 import type { Channel } from '../core/states.ts';
 import { withdrawConsent } from '../store/consent.ts';
 import type { Db, Queryable } from '../store/db.ts';
@@ -89,19 +90,40 @@ export async function unsubscribeByToken(db: Db, token: string, now: Date): Prom
   const r = await resolveUnsubscribe(db, token, now);
   if (!r.ok) return r;
   const t = r.target;
-  const s = await suppressAddress(db, t.orgId, {
+  const s = await unsubscribeAddress(db, t.orgId, {
     channel: t.channel,
     address: t.address,
-    reason: 'unsubscribed',
+    contactId: t.contactId,
     note: `the recipient's link in message ${t.messageId}`,
     by: `recipient:message:${t.messageId}`,
   });
   // The address was normalised when the message was made; a failure here would be a bug.
   if (!s.ok) throw new Error(`unsubscribe: ${s.problem.field}: ${s.problem.message}`);
-  if (t.contactId !== null) {
+  return { ok: true, target: t, excludedMessages: s.value.excludedMessages };
+}
+
+/**
+ * The recipient's own unsubscribe, however asked (the e-mail link, a «СТОП» reply —
+ * services/inbound.ts): the address suppressed with reason «unsubscribed», every message to it not
+ * yet sent excluded, and the contact's consents on the channel withdrawn.
+ */
+export async function unsubscribeAddress(
+  db: Db,
+  orgId: number,
+  u: { channel: Channel; address: string; contactId: number | null; note: string; by: string },
+): Promise<Result<{ excludedMessages: number }>> {
+  const s = await suppressAddress(db, orgId, {
+    channel: u.channel,
+    address: u.address,
+    reason: 'unsubscribed',
+    note: u.note,
+    by: u.by,
+  });
+  if (!s.ok) return s;
+  if (u.contactId !== null) {
     for (const category of CATEGORIES) {
-      await withdrawConsent(db, t.orgId, { contactId: t.contactId, channel: t.channel, category });
+      await withdrawConsent(db, orgId, { contactId: u.contactId, channel: u.channel, category });
     }
   }
-  return { ok: true, target: t, excludedMessages: s.value.excludedMessages };
+  return { ok: true, value: { excludedMessages: s.value.excludedMessages } };
 }

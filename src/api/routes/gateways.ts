@@ -14,6 +14,7 @@ import {
   testGateway,
   viewGateway,
 } from '../../services/gateways.ts';
+import { receiveInbound } from '../../services/inbound.ts';
 import { syncSenders } from '../../services/senderSync.ts';
 import { completeFinishedCampaigns } from '../../store/campaigns.ts';
 import { findGateway, getGatewayById, listGateways } from '../../store/gateways.ts';
@@ -229,6 +230,7 @@ export const gatewayRoutes =
           });
           if (!parsed.ok) throw new ApiError(401, 'bad_callback', parsed.reason);
           const applied = await applyStatusUpdates(db, row.id, parsed.reports);
+          if (parsed.inbound?.length) await receiveInbound(db, row.id, parsed.inbound);
           if (applied.campaigns.length) await completeFinishedCampaigns(db, applied.campaigns);
           return { accepted: parsed.reports.length, changed: applied.changed };
         },
