@@ -84,6 +84,14 @@ for (const [label, settings] of [
         'SELECT outcome, count(*)::int AS n FROM delivery_receipts GROUP BY outcome',
       );
       assert.deepEqual(rows, [{ outcome: 'applied', n: N }], 'every receipt applied once, none pending');
+      // Applied by the send's own path, not left to the 10-second sweep: decided within seconds.
+      const wait = await db.query<{ ms: number }>(
+        'SELECT max(extract(epoch FROM decided_at - received_at) * 1000)::float8 AS ms FROM delivery_receipts',
+      );
+      console.log(
+        `# ${label}: the longest a receipt waited to be applied: ${Math.round(wait.rows[0]!.ms)} ms`,
+      );
+      assert.ok(wait.rows[0]!.ms < 7000, `a receipt waited ${wait.rows[0]!.ms} ms: parked for the sweep`);
       const charges = await db.query<{ n: number }>(
         "SELECT count(*)::int AS n FROM ledger WHERE kind = 'charge' AND campaign_id = $1",
         [c.id],
