@@ -30,6 +30,7 @@ import { publicLinkRoutes } from './routes/links.ts';
 import { listRoutes } from './routes/lists.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { progressRoutes } from './routes/progress.ts';
+import { receiptRoutes } from './routes/receipts.ts';
 import { replyRoutes } from './routes/replies.ts';
 import { systemRoutes } from './routes/system.ts';
 import { templateRoutes } from './routes/templates.ts';
@@ -162,6 +163,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   await app.register(contactRoutes(deps));
   await app.register(campaignRoutes(deps));
   await app.register(messageRoutes(deps));
+  await app.register(receiptRoutes(deps));
   await app.register(gatewayRoutes(deps));
   await app.register(billingRoutes(deps));
   await app.register(audienceRoutes(deps));
