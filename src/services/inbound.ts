@@ -16,13 +16,16 @@ import type { InboundMessage } from '../providers/provider.ts';
 import type { Db } from '../store/db.ts';
 import { enabledGatewaysOfKinds, getGatewayById } from '../store/gateways.ts';
 import {
+  alreadyUnsubscribed,
   getReplySettings,
   type InboundRow,
   insertInbound,
   leaseInboundCursor,
+  type ReplySettings,
   recordStopDone,
   releaseInboundCursor,
   saveInboundCursor,
+  unfinishedStop,
 } from '../store/inbound.ts';
 import { normalizeAddress } from './consent.ts';
 import { sendSingle } from './messaging.ts';
@@ -82,26 +85,41 @@ export async function receiveInbound(
       receivedAt: m.receivedAt && !Number.isNaN(m.receivedAt.getTime()) ? m.receivedAt : now,
       isStop: isStopReply(text, words),
     });
-    if (!row) continue;
+    if (!row) {
+      const unfinished = m.providerId ? await unfinishedStop(db, gatewayId, m.providerId) : undefined;
+      if (unfinished) {
+        await actOnStop(db, unfinished, confirmationOf(settings));
+        out.stops++;
+      }
+      continue;
+    }
     out.stored.push(row);
     if (row.isStop) {
-      await actOnStop(
-        db,
-        row,
-        settings.confirmStop ? (settings.confirmationText ?? DEFAULT_CONFIRMATION_TEXT) : null,
-      );
+      await actOnStop(db, row, confirmationOf(settings));
       out.stops++;
     }
   }
   return out;
 }
 
+const confirmationOf = (s: ReplySettings): string | null =>
+  s.confirmStop ? (s.confirmationText ?? DEFAULT_CONFIRMATION_TEXT) : null;
+
 /**
  * Unsubscribes the address of a stop request (the same function as the e-mail's unsubscribe link)
  * and sends the confirmation, if any: once, since its idempotency key is the reply's id, and not held
  * back by the suppression just made (a single send to an address is not checked against the list).
+ *
+ * An address its owner unsubscribed before (a link, an earlier «СТОП») is left as it is: its
+ * messages were excluded then and launches leave it out since, and a second exclusion would cancel
+ * the first stop's confirmation if it has not gone yet — a person who writes «СТОП» twice is
+ * answered once.
  */
 async function actOnStop(db: Db, reply: InboundRow, confirmation: string | null): Promise<void> {
+  if (await alreadyUnsubscribed(db, reply.orgId, reply.channel, reply.fromAddress)) {
+    await recordStopDone(db, reply.id, { excludedMessages: 0, confirmationId: null });
+    return;
+  }
   const u: Result<{ excludedMessages: number }> = await unsubscribeAddress(db, reply.orgId, {
     channel: reply.channel,
     address: reply.fromAddress,

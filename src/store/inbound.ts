@@ -121,6 +121,37 @@ export async function insertInbound(
   return rows[0] ? toInbound(rows[0]) : undefined;
 }
 
+/**
+ * The stored message a repeat names, when it is a stop request not yet acted on (the process that
+ * stored it stopped before it was done): the repeat finishes the job.
+ */
+export async function unfinishedStop(
+  q: Queryable,
+  gatewayId: number,
+  providerId: string,
+): Promise<InboundRow | undefined> {
+  const { rows } = await q.query<Row>(
+    `SELECT * FROM inbound_messages WHERE gateway_id = $1 AND provider_id = $2
+       AND is_stop AND excluded_messages IS NULL`,
+    [gatewayId, providerId],
+  );
+  return rows[0] ? toInbound(rows[0]) : undefined;
+}
+
+/** Was the address unsubscribed by its owner before (a link, an earlier stop request)? */
+export async function alreadyUnsubscribed(
+  q: Queryable,
+  orgId: number,
+  channel: Channel,
+  address: string,
+): Promise<boolean> {
+  const { rows } = await q.query(
+    "SELECT 1 FROM suppressions WHERE org_id = $1 AND channel = $2 AND address = $3 AND reason = 'unsubscribed'",
+    [orgId, channel, address],
+  );
+  return rows.length > 0;
+}
+
 /** What a stop request did: the messages it excluded and the confirmation sent, if any. */
 export async function recordStopDone(
   q: Queryable,

@@ -134,6 +134,32 @@ test('a reply is stored once, linked to its contact and the message it answers; 
   assert.equal(confirmations[0]!.state, 'queued');
   assert.match(confirmations[0]!.body, /^Вы отписаны от рассылок/);
 
+  // «СТОП» again, a new message: stored and acted on, but answered once per address.
+  const again = await incoming(org.gw, { id: 'in-3', phone: '79120000001', mes: 'стоп' });
+  assert.equal(again.status, 200, again.text);
+  const { rows: twice } = await db.query(
+    "SELECT id FROM messages WHERE org_id = $1 AND idempotency_key LIKE 'stop-confirmation:%'",
+    [org.id],
+  );
+  assert.equal(twice.length, 1);
+  const first = await org.call('GET', `/api/v1/messages/${stop.confirmationId}`);
+  assert.equal(first.body.state, 'queued', "the second stop does not cancel the first one's confirmation");
+  // A stop stored by a process that stopped before acting on it: the provider's repeat finishes it.
+  await org.call('POST', '/api/v1/messages', { to: '+79120000009', text: 'Ещё одно' });
+  await db.query(
+    `INSERT INTO inbound_messages (org_id, gateway_id, channel, from_address, text, provider_id, received_at, is_stop)
+     VALUES ($1, $2, 'sms', '+79120000009', 'СТОП', 'in-4', now(), true)`,
+    [org.id, org.gw.id],
+  );
+  await incoming(org.gw, { id: 'in-4', phone: '79120000009', mes: 'СТОП' });
+  const { rows: redone } = await db.query<{
+    excluded_messages: number | null;
+    confirmation_id: number | null;
+  }>("SELECT excluded_messages, confirmation_id FROM inbound_messages WHERE provider_id = 'in-4'");
+  assert.equal(redone[0]!.excluded_messages, 1);
+  assert.ok(redone[0]!.confirmation_id);
+  await db.query("DELETE FROM inbound_messages WHERE provider_id IN ('in-3', 'in-4')");
+
   // Filters: stop requests only, words in the text, the address in any form, the contact.
   const q = async (query: string) => (await org.call('GET', `/api/v1/replies?${query}`)).body.items.length;
   assert.equal(await q('stop=true'), 1);
