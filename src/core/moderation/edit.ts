@@ -78,7 +78,7 @@ export function validateEntry(word: unknown): string {
       `the dictionary entry «${word}» has more than ${LIMITS.entryWords} words`,
       word,
     );
-  return words.map((w) => w.forms[0]).join(' ');
+  return words.map((w) => (w.skeletons.length ? `l:${w.skeletons[0]}` : w.forms[0])).join(' ');
 }
 
 function validateGroup(group: unknown, word: string): Group {

@@ -7,6 +7,7 @@
  *   vague and is not used); or the text's stem is the entry's word («кредиты» → «кредит», while the
  *   stemmer cuts «кредит» itself to «кред»); or, for an entry word of five letters or more, the text's
  *   stem begins with it (derived words: «кредитная» → «кредитн», «букмекерской» → «букмекерск»);
+ *   or stems of four letters or more differ by one last letter («лотере», «лотер»);
  * - Latin: the skeletons are equal, or the text's skeleton begins with the entry's (or its stem's)
  *   skeleton of four letters or more («kredity», «SberBank»);
  * - an entry with `forms` matches those forms only, exactly.
@@ -42,12 +43,14 @@ export interface CompiledDictionary {
 
 const MIN_STEM = 3;
 const MIN_DERIVED = 5;
+const MIN_NEAR_STEM = 4;
 const MIN_LATIN_PREFIX = 4;
 const MIN_INSIDE = 4;
 const MAX_WORD_KEYS = 40;
 
 function matcher(token: Token, exact: boolean): WordMatcher {
-  if (token.latin) return { exact, latin: true, word: '', stem: '', skel: token.forms[0]!, skelStem: '' };
+  if (token.skeletons.length)
+    return { exact, latin: true, word: '', stem: '', skel: token.skeletons[0]!, skelStem: '' };
   const word = token.forms[0]!;
   const stem = token.stems[0]!;
   const skelStem = !exact && stem.length >= MIN_STEM ? cyrillicSkeleton(stem) : '';
@@ -60,6 +63,7 @@ function keysOf(m: WordMatcher): string[] {
   if (!m.latin) {
     keys.push(`c:${m.word}`);
     if (!m.exact && m.stem.length >= MIN_STEM) keys.push(`c:${m.stem}`);
+    if (!m.exact && m.stem.length > MIN_NEAR_STEM) keys.push(`c:${m.stem.slice(0, -1)}`);
   }
   return keys;
 }
@@ -94,15 +98,21 @@ export function compileDictionary(entries: readonly DictionaryEntry[]): Compiled
   return { entries, variants, index };
 }
 
+/**
+ * The stemmer cuts some words one letter differently by form («лотерея» → «лотере», «лотереи» →
+ * «лотер»): stems of four letters or more that differ by one last letter are the same word.
+ */
+function nearStems(a: string, b: string): boolean {
+  if (a.length === b.length + 1) [a, b] = [b, a];
+  return a.length >= MIN_NEAR_STEM && b.length === a.length + 1 && b.startsWith(a);
+}
+
 function wordMatches(m: WordMatcher, t: Token): boolean {
-  if (t.latin) {
-    return t.forms.some(
-      (s) =>
-        s === m.skel ||
-        (!m.exact &&
-          ((m.skel.length >= MIN_LATIN_PREFIX && s.startsWith(m.skel)) ||
-            (m.skelStem.length >= MIN_LATIN_PREFIX && s.startsWith(m.skelStem)))),
-    );
+  for (const s of t.skeletons) {
+    if (s === m.skel) return true;
+    if (m.exact) continue;
+    if (m.skel.length >= MIN_LATIN_PREFIX && s.startsWith(m.skel)) return true;
+    if (m.skelStem.length >= MIN_LATIN_PREFIX && s.startsWith(m.skelStem)) return true;
   }
   if (m.latin) return false;
   for (let i = 0; i < t.forms.length; i++) {
@@ -111,6 +121,7 @@ function wordMatches(m: WordMatcher, t: Token): boolean {
     if (m.exact) continue;
     const s = t.stems[i]!;
     if ((m.stem.length >= MIN_STEM && s === m.stem) || s === m.word) return true;
+    if (nearStems(s, m.stem)) return true;
     if (m.word.length >= MIN_DERIVED && s.startsWith(m.word)) return true;
   }
   return false;
@@ -119,14 +130,12 @@ function wordMatches(m: WordMatcher, t: Token): boolean {
 /** Map keys a text word may find its entries under (prefixes for derived words and Latin endings). */
 function lookupKeys(t: Token): string[] {
   const keys: string[] = [];
-  if (t.latin) {
-    for (const s of t.forms)
-      for (let k = 1; k <= Math.min(s.length, MAX_WORD_KEYS); k++) keys.push(`l:${s.slice(0, k)}`);
-    return keys;
-  }
+  for (const s of t.skeletons)
+    for (let k = 1; k <= Math.min(s.length, MAX_WORD_KEYS); k++) keys.push(`l:${s.slice(0, k)}`);
   for (let i = 0; i < t.forms.length; i++) {
     const s = t.stems[i]!;
     keys.push(`c:${t.forms[i]}`, `c:${s}`);
+    if (s.length > MIN_NEAR_STEM) keys.push(`c:${s.slice(0, -1)}`);
     for (let k = MIN_DERIVED; k < Math.min(s.length, MAX_WORD_KEYS); k++) keys.push(`c:${s.slice(0, k)}`);
   }
   return keys;
@@ -147,18 +156,15 @@ function candidates(d: CompiledDictionary, keys: string[]): Set<number> {
 /** Entries found inside a glued word (sender names): equal to a piece of four letters or more. */
 function inside(d: CompiledDictionary, t: Token): Set<number> {
   const found = new Set<number>();
-  const s = t.forms[0]!;
+  const latin = t.skeletons.length > 0;
+  const s = latin ? t.skeletons[0]! : t.forms[0]!;
   if (s.length > MAX_WORD_KEYS) return found;
-  const prefix = t.latin ? 'l:' : 'c:';
+  const prefix = latin ? 'l:' : 'c:';
   for (let from = 1; from + MIN_INSIDE <= s.length; from++)
     for (let to = from + MIN_INSIDE; to <= s.length; to++)
       for (const v of d.index.get(prefix + s.slice(from, to)) ?? []) {
         const m = d.variants[v]!.words[0]!;
-        if (
-          d.variants[v]!.words.length === 1 &&
-          !m.exact &&
-          (t.latin ? m.skel : m.word) === s.slice(from, to)
-        )
+        if (d.variants[v]!.words.length === 1 && !m.exact && (latin ? m.skel : m.word) === s.slice(from, to))
           found.add(v);
       }
   return found;

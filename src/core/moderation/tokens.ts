@@ -18,10 +18,11 @@ export interface Token {
   /** Offsets in the original text (UTF-16), for highlighting. */
   start: number;
   end: number;
-  /** A word with no Cyrillic letter: `forms` and `stems` are its Latin skeleton. */
-  latin: boolean;
+  /** Cyrillic readings of the word (lower-case, е for ё) and their stems. */
   forms: string[];
   stems: string[];
+  /** A word with no Cyrillic letter: its Latin skeletons. */
+  skeletons: string[];
 }
 
 const russian = stemmers.newStemmer('russian');
@@ -40,9 +41,10 @@ export function stem(word: string): string {
 }
 
 const SKELETON_RULES: [RegExp, string][] = [
+  [/dj/g, 'dzh'],
   [/shch|sch/g, 'sh'],
   [/kh/g, 'h'],
-  [/ts|tz/g, 'c'],
+  [/ts|tz|tc/g, 'c'],
   [/ck/g, 'k'],
   [/ph/g, 'f'],
   [/x/g, 'ks'],
@@ -81,11 +83,23 @@ interface RawWord {
   alternative?: string[];
 }
 
+/** An apostrophe between Latin letters is a soft or hard sign of a transliteration: «Tin'koff». */
+const APOSTROPHES = new Set(["'", '’', 'ʼ', 'ʹ', '`']);
+const LATIN_LETTER = /^[a-zA-Z]$/;
+
 function rawWords(glyphs: readonly Glyph[]): RawWord[] {
   const words: RawWord[] = [];
   let current: RawWord | null = null;
   let gap = '';
-  for (const g of glyphs) {
+  for (let i = 0; i < glyphs.length; i++) {
+    const g = glyphs[i]!;
+    if (
+      current &&
+      APOSTROPHES.has(g.ch) &&
+      LATIN_LETTER.test(current.chars[current.chars.length - 1]!) &&
+      LATIN_LETTER.test(glyphs[i + 1]?.ch ?? '')
+    )
+      continue;
     if (isWordChar(g.ch)) {
       if (!current) {
         current = { chars: [], start: g.start, end: g.end, gap };
@@ -152,24 +166,39 @@ function cyrillicForms(chars: readonly string[], folded: string[]): string[] {
   return forms;
 }
 
+function cyrillicToken(word: RawWord, folded: string[]): Token {
+  const forms = cyrillicForms(word.chars, folded);
+  if (word.alternative) forms.push(...cyrillicForms(word.alternative, foldWordChars(word.alternative)));
+  // «ВТБ24»: the letters without the number stuck to them.
+  for (const form of forms.slice()) {
+    const letters = form.replace(/[0-9]+/g, '');
+    if (letters !== form && letters.length >= 2) forms.push(letters);
+  }
+  return { start: word.start, end: word.end, forms, stems: forms.map(stem), skeletons: [] };
+}
+
 function toToken(word: RawWord): Token | null {
   const folded = foldWordChars(word.chars);
   const text = folded.join('');
   if (/^[0-9]+$/.test(text)) return null;
-  if (CYRILLIC.test(text)) {
-    const forms = cyrillicForms(word.chars, folded);
-    if (word.alternative) forms.push(...cyrillicForms(word.alternative, foldWordChars(word.alternative)));
-    // «ВТБ24»: the letters without the number stuck to them.
-    for (const form of forms.slice()) {
-      const letters = form.replace(/[0-9]+/g, '');
-      if (letters !== form && letters.length >= 2) forms.push(letters);
-    }
-    return { start: word.start, end: word.end, latin: false, forms, stems: forms.map(stem) };
-  }
-  const skeletons = [latinSkeleton(text)];
-  if (word.alternative) skeletons.push(latinSkeleton(foldWordChars(word.alternative).join('')));
+  if (CYRILLIC.test(text)) return cyrillicToken(word, folded);
+  const spellings = [text];
+  if (word.alternative) spellings.push(foldWordChars(word.alternative).join(''));
+  // «j» is «й» in most schemes and «ж» in Telegram's («rasprodaja»): both readings.
+  for (const spelling of spellings.slice())
+    if (spelling.includes('j')) spellings.push(spelling.replace(/j/g, 'zh'));
+  const skeletons = spellings.map(latinSkeleton);
   if (!skeletons[0]) return null;
-  return { start: word.start, end: word.end, latin: true, forms: skeletons, stems: skeletons };
+  // A word all of look-alikes and digits («Ta6ak», «CTOP») may be a Cyrillic word in disguise.
+  const asCyrillic = foldWordChars(word.chars, 'cyrillic');
+  const cyrillic = /[a-z]/.test(asCyrillic.join('')) ? null : cyrillicToken(word, asCyrillic);
+  return {
+    start: word.start,
+    end: word.end,
+    forms: cyrillic?.forms ?? [],
+    stems: cyrillic?.stems ?? [],
+    skeletons,
+  };
 }
 
 /** The words of a text as moderation compares them. Linear in the text. */

@@ -162,9 +162,10 @@ function isLoneDigit(chars: readonly string[], i: number): boolean {
 
 /**
  * One word's characters (as typed: case decides between look-alikes), folded and lower-cased, one
- * output character per input character so a caller can keep offsets.
+ * output character per input character so a caller can keep offsets. `script: 'cyrillic'` reads
+ * even a word with no Cyrillic letter as Cyrillic (moderation's reading of «Ta6ak» as «табак»).
  */
-export function foldWordChars(chars: readonly string[]): string[] {
+export function foldWordChars(chars: readonly string[], script?: 'cyrillic'): string[] {
   let cyrillic = false;
   let latinOnly = 0;
   let cyrillicOnly = 0;
@@ -174,7 +175,7 @@ export function foldWordChars(chars: readonly string[]): string[] {
       if (onlyCyrillic(ch)) cyrillicOnly++;
     } else if (onlyLatin(ch)) latinOnly++;
   }
-  const toLatin = !cyrillic || (latinOnly > 0 && cyrillicOnly === 0);
+  const toLatin = script !== 'cyrillic' && (!cyrillic || (latinOnly > 0 && cyrillicOnly === 0));
   return chars.map((ch, i) => {
     if (DIGIT.test(ch)) {
       const mapped = isLoneDigit(chars, i) ? (toLatin ? TO_LATIN.get(ch) : TO_CYRILLIC.get(ch)) : undefined;
