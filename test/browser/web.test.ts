@@ -210,6 +210,7 @@ async function phone(page: Page, base: string, shots: string) {
     '/new',
     '/contacts',
     '/contacts/import',
+    '/replies',
     '/balance',
     '/settings/delivery',
   ]) {

@@ -13,6 +13,7 @@ import { ContactCard } from './pages/ContactCard.tsx';
 import { Contacts } from './pages/Contacts.tsx';
 import { Import } from './pages/Import.tsx';
 import { Login } from './pages/Login.tsx';
+import { Replies } from './pages/Replies.tsx';
 import { Settings } from './pages/Settings.tsx';
 import { Wizard } from './pages/Wizard.tsx';
 import { type Me, SessionContext } from './session.ts';
@@ -87,6 +88,7 @@ export function App() {
                 <NavLink href="/campaigns">{t('nav.campaigns')}</NavLink>
                 <NavLink href="/new">{t('nav.new')}</NavLink>
                 <NavLink href="/contacts">{t('nav.contacts')}</NavLink>
+                <NavLink href="/replies">{t('nav.replies')}</NavLink>
                 <NavLink href="/balance">{t('nav.balance')}</NavLink>
                 <NavLink href="/settings">{t('nav.settings')}</NavLink>
               </nav>
@@ -111,6 +113,7 @@ export function App() {
                 <Route path="/contacts" component={Contacts} />
                 <Route path="/contacts/import" component={Import} />
                 <Route path="/contacts/:id">{(p) => <ContactCard id={Number(p.id)} />}</Route>
+                <Route path="/replies" component={Replies} />
                 <Route path="/balance" component={Balance} />
                 <Route path="/settings/:tab?">{(p) => <Settings tab={p.tab ?? 'gateways'} />}</Route>
                 <Route>

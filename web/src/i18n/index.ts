@@ -8,10 +8,19 @@ import * as campaigns from './campaigns.ts';
 import * as common from './common.ts';
 import * as contacts from './contacts.ts';
 import * as money from './money.ts';
+import * as replies from './replies.ts';
 import * as settings from './settings.ts';
 import * as wizard from './wizard.ts';
 
-const ru = { ...common.ru, ...wizard.ru, ...campaigns.ru, ...contacts.ru, ...money.ru, ...settings.ru };
+const ru = {
+  ...common.ru,
+  ...wizard.ru,
+  ...campaigns.ru,
+  ...contacts.ru,
+  ...money.ru,
+  ...settings.ru,
+  ...replies.ru,
+};
 const en: typeof ru = {
   ...common.en,
   ...wizard.en,
@@ -19,6 +28,7 @@ const en: typeof ru = {
   ...contacts.en,
   ...money.en,
   ...settings.en,
+  ...replies.en,
 };
 export const dictionaries = { ru, en };
 

@@ -1,4 +1,4 @@
-/** One contact: its fields, its plots, accounts and loans, its consents and its messages on every channel. */
+/** One contact: its fields, its plots, accounts and loans, its consents, its messages on every channel and its replies. */
 import { Link } from 'wouter';
 import { api } from '../api.ts';
 import { useI18n } from '../i18n/index.ts';
@@ -6,6 +6,7 @@ import { ErrorNote, Loading, Page, useAsync } from '../ui.tsx';
 import { ContactConsents } from './contacts/ContactConsents.tsx';
 import { ContactMessages } from './contacts/ContactMessages.tsx';
 import { ContactObjects } from './contacts/ContactObjects.tsx';
+import { ContactReplies } from './replies/ContactReplies.tsx';
 import './contacts/contacts.css';
 import { type Contact, fullName, label } from './contacts/types.ts';
 
@@ -60,6 +61,7 @@ export function ContactCard({ id }: { id: number }) {
       <ContactObjects id={id} />
       <ContactConsents id={id} />
       <ContactMessages id={id} />
+      <ContactReplies id={id} />
     </Page>
   );
 }
