@@ -36,7 +36,7 @@ export async function checkStatuses(
       const gateway = await gateways.get(gatewayId);
       if (gateway.status && gateway.capabilities.polling) {
         const reports = await gateway.status(messages.map((m) => m.providerMessageId!));
-        const applied = await applyStatusUpdates(db, gatewayId, reports);
+        const applied = await applyStatusUpdates(db, gatewayId, reports, clock);
         touched.push(...applied.campaigns);
         const finalIds = new Set(
           reports.filter((r) => r.state !== 'submitted' && r.state !== 'queued').map((r) => r.providerId),

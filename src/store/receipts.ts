@@ -112,7 +112,10 @@ export async function applyPendingReceipts(
   if (Array.isArray(param) && param.length === 0) return { changed: 0, campaigns: [] };
   const { rows } = await db.query<{ kind: 'message' | 'part'; id: string; campaign_id: string | null }>(
     `WITH r AS (
-       SELECT d.* FROM delivery_receipts d WHERE d.outcome = 'pending' AND ${where}),
+       -- The receipts are durable already: applying them need not wait for the disk (a crash loses
+       -- only the application, and the sweep applies them again), so this commit does not either.
+       SELECT d.* FROM delivery_receipts d, (SELECT set_config('synchronous_commit', 'off', true)) async
+       WHERE d.outcome = 'pending' AND ${where}),
      cand AS (
        SELECT r.id AS rid, m.id AS mid, NULL::smallint AS part
        FROM r JOIN messages m ON m.gateway_id = r.gateway_id AND m.provider_message_id = r.provider_id

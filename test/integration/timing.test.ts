@@ -405,10 +405,15 @@ test('the cascade: the SMS waits for the messenger’s report — «delivered» 
   );
   const pid = (c: number) => ids.rows.find((x) => x.contact_id === c)!.provider_message_id;
   const other = ids.rows.find((x) => x.contact_id !== reached)!;
-  await applyStatusUpdates(db, gw.id, [
-    { providerId: pid(reached), state: 'delivered', rawStatus: 'DELIVERED' },
-    { providerId: other.provider_message_id, state: 'undelivered', rawStatus: 'NO_APP' },
-  ]);
+  await applyStatusUpdates(
+    db,
+    gw.id,
+    [
+      { providerId: pid(reached), state: 'delivered', rawStatus: 'DELIVERED' },
+      { providerId: other.provider_message_id, state: 'undelivered', rawStatus: 'NO_APP' },
+    ],
+    clock.now,
+  );
   clock.now = new Date('2026-06-15T09:02:00Z');
   assert.equal(await w.sendDue(), 2);
   r = await rows(db, id);
