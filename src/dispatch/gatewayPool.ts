@@ -22,6 +22,7 @@ import {
   getGatewayById,
 } from '../store/gateways.ts';
 import { applyStatusUpdates } from '../store/queue.ts';
+import { ReportBatcher } from './reportBatcher.ts';
 
 /** Kinds whose delivery reports arrive on their own connection (Gateway.onReports). */
 const LISTENING_KINDS = ['smpp'];
@@ -134,11 +135,18 @@ export class GatewayPool {
     return factory({ ...ctx, settings: { ...ctx.settings, ...secrets } });
   }
 
-  /** Writes reports pushed by a gateway; a rejection makes the gateway ask for them again later. */
-  private async applyReports(gatewayId: number, reports: StatusReport[]): Promise<void> {
+  /**
+   * Writes reports pushed by a gateway, those arriving together in one write (ReportBatcher); a
+   * rejection makes the gateway ask for them again later.
+   */
+  private applyReports(gatewayId: number, reports: StatusReport[]): Promise<void> {
+    return this.reports.receive(gatewayId, reports);
+  }
+
+  private readonly reports = new ReportBatcher(async (gatewayId, reports) => {
     const applied = await applyStatusUpdates(this.db, gatewayId, reports);
     if (applied.campaigns.length) await completeFinishedCampaigns(this.db, applied.campaigns);
-  }
+  });
 
   async close(): Promise<void> {
     for (const e of this.entries.values()) await e.gateway.close?.();
