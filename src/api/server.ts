@@ -29,6 +29,7 @@ import { internalFileRoutes } from './routes/internalFiles.ts';
 import { publicLinkRoutes } from './routes/links.ts';
 import { listRoutes } from './routes/lists.ts';
 import { messageRoutes } from './routes/messages.ts';
+import { moderationRoutes } from './routes/moderation.ts';
 import { progressRoutes } from './routes/progress.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { replyRoutes } from './routes/replies.ts';
@@ -171,6 +172,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   await app.register(consentRoutes(deps));
   await app.register(controlRoutes(deps));
   await app.register(templateRoutes(deps));
+  await app.register(moderationRoutes(deps));
   await app.register(importRoutes(deps));
   await app.register(documentRoutes(deps));
   await app.register(timingRoutes(deps));

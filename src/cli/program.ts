@@ -8,6 +8,7 @@ import { registerCampaignCommands } from './commands/campaigns.ts';
 import { registerContactCommands } from './commands/contacts.ts';
 import { registerDocumentCommands } from './commands/documents.ts';
 import { registerGatewayCommands } from './commands/gateways.ts';
+import { registerModerationCommands } from './commands/moderation.ts';
 import { registerSandboxCommand } from './commands/sandbox.ts';
 import { registerSendCommand } from './commands/send.ts';
 import { registerServerCommands } from './commands/server.ts';
@@ -46,6 +47,7 @@ export function createProgram(rt: Runtime): Command {
   registerContactCommands(program, rt);
   registerDocumentCommands(program, rt);
   registerGatewayCommands(program, rt);
+  registerModerationCommands(program, rt);
   return program;
 }
 

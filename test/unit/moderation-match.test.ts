@@ -109,6 +109,10 @@ describe('a match reports where it is', () => {
       end: 21,
     });
   });
+  it('a preposition before spaced-out letters is not part of what was found', () => {
+    const [m] = checkContent(moderation, { text: 'Играй и к а з и н о' }).matches;
+    assert.equal(m?.found, 'к а з и н о');
+  });
   it('offsets count the invisible characters of the original', () => {
     const text = '\u200bКа\u00adзино';
     const [m] = checkContent(moderation, { text }).matches;

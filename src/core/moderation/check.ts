@@ -11,14 +11,15 @@ import { findSpans, type Span } from './match.ts';
 /** Where a match was found. `text` is the one text of a plain check (the command line's --text). */
 export type Field = 'text' | 'sms' | 'messenger' | 'email.subject' | 'email.html' | 'email.text' | 'sender';
 
+/** What a message says; absent, null and empty fields are not checked. */
 export interface ContentToCheck {
-  text?: string;
+  text?: string | null;
   texts?: {
-    sms?: string;
-    messenger?: string;
-    email?: { subject?: string; html?: string; text?: string };
-  };
-  sender?: string;
+    sms?: string | null;
+    messenger?: string | null;
+    email?: { subject?: string | null; html?: string | null; text?: string | null } | null;
+  } | null;
+  sender?: string | null;
 }
 
 export interface Match {
@@ -39,7 +40,7 @@ export interface CheckResult {
 }
 
 function fieldsOf(content: ContentToCheck): [Field, string][] {
-  const fields: [Field, string | undefined][] = [
+  const fields: [Field, string | null | undefined][] = [
     ['text', content.text],
     ['sms', content.texts?.sms],
     ['messenger', content.texts?.messenger],

@@ -179,16 +179,26 @@ export function findSpans(d: CompiledDictionary, text: string, glued = false): S
   const best = new Map<string, Span>();
   tokens.forEach((t, i) => {
     const found = candidates(d, lookupKeys(t));
+    const without = t.withoutFirst;
+    if (without) for (const v of candidates(d, lookupKeys(without))) found.add(v);
     const within = glued ? inside(d, t) : new Set<number>();
     for (const v of [...found, ...within]) {
       const variant = d.variants[v]!;
       const n = variant.words.length;
       if (i + n > tokens.length) continue;
-      if (!within.has(v) && !variant.words.every((m, k) => wordMatches(m, tokens[i + k]!))) continue;
-      const span = { entry: variant.entry, start: t.start, end: tokens[i + n - 1]!.end };
+      const [first, ...rest] = variant.words;
+      let start = t.start;
+      if (!within.has(v)) {
+        if (!rest.every((m, k) => wordMatches(m, tokens[i + 1 + k]!))) continue;
+        if (!wordMatches(first!, t)) {
+          if (!without || !wordMatches(first!, without)) continue;
+          start = without.start;
+        }
+      }
+      const span = { entry: variant.entry, start, end: tokens[i + n - 1]!.end };
       const key = `${variant.entry}:${t.start}`;
       const seen = best.get(key);
-      if (!seen || seen.end < span.end) best.set(key, span);
+      if (!seen || seen.end - seen.start < span.end - span.start) best.set(key, span);
     }
   });
   return [...best.values()].sort((a, b) => a.start - b.start || a.entry - b.entry);

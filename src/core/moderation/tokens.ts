@@ -23,6 +23,8 @@ export interface Token {
   stems: string[];
   /** A word with no Cyrillic letter: its Latin skeletons. */
   skeletons: string[];
+  /** Spaced-out letters that may begin with a preposition («и к р е д и т»): the word without it. */
+  withoutFirst?: Token;
 }
 
 const russian = stemmers.newStemmer('russian');
@@ -80,7 +82,7 @@ interface RawWord {
   /** The separator before this word ('' for the first). */
   gap: string;
   /** Spaced-out letters after a one-letter word: the letters without it. */
-  alternative?: string[];
+  alternative?: RawWord;
 }
 
 /** An apostrophe between Latin letters is a soft or hard sign of a transliteration: «Tin'koff». */
@@ -145,7 +147,12 @@ function joinSpacedLetters(words: RawWord[]): RawWord[] {
       const chars = run.flatMap((w) => w.chars);
       const joined: RawWord = { chars, start: run[0]!.start, end: run[j - i]!.end, gap: run[0]!.gap };
       if (run.length >= 4 && ONE_LETTER_WORDS.has(chars[0]!.toLowerCase()))
-        joined.alternative = chars.slice(1);
+        joined.alternative = {
+          chars: chars.slice(1),
+          start: run[1]!.start,
+          end: joined.end,
+          gap: run[1]!.gap,
+        };
       out.push(joined);
       i = j + 1;
     } else out.push(words[i++]!);
@@ -168,7 +175,6 @@ function cyrillicForms(chars: readonly string[], folded: string[]): string[] {
 
 function cyrillicToken(word: RawWord, folded: string[]): Token {
   const forms = cyrillicForms(word.chars, folded);
-  if (word.alternative) forms.push(...cyrillicForms(word.alternative, foldWordChars(word.alternative)));
   // «ВТБ24»: the letters without the number stuck to them.
   for (const form of forms.slice()) {
     const letters = form.replace(/[0-9]+/g, '');
@@ -178,12 +184,18 @@ function cyrillicToken(word: RawWord, folded: string[]): Token {
 }
 
 function toToken(word: RawWord): Token | null {
+  const token = readToken(word);
+  const without = word.alternative && readToken(word.alternative);
+  if (token && without) token.withoutFirst = without;
+  return token;
+}
+
+function readToken(word: RawWord): Token | null {
   const folded = foldWordChars(word.chars);
   const text = folded.join('');
   if (/^[0-9]+$/.test(text)) return null;
   if (CYRILLIC.test(text)) return cyrillicToken(word, folded);
   const spellings = [text];
-  if (word.alternative) spellings.push(foldWordChars(word.alternative).join(''));
   // «j» is «й» in most schemes and «ж» in Telegram's («rasprodaja»): both readings.
   for (const spelling of spellings.slice())
     if (spelling.includes('j')) spellings.push(spelling.replace(/j/g, 'zh'));
