@@ -150,6 +150,8 @@ export interface Recipient {
   costKopecks: number | null;
   submittedAt: Date | null;
   finalAt: Date | null;
+  /** A long SMS sent part by part: how many parts, and how many of them are delivered (receipts.ts). */
+  parts: { total: number; delivered: number } | null;
 }
 
 const likePattern = (q: string) => `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -167,7 +169,10 @@ export async function listRecipients(
             nullif(concat_ws(' ', nullif(c.last_name, ''), nullif(c.first_name, ''), nullif(c.middle_name, '')), '')
               AS "contactName",
             m.address, m.state, m.reason, m.attempts, m.segments, m.price_kopecks AS "priceKopecks",
-            m.cost_kopecks AS "costKopecks", m.submitted_at AS "submittedAt", m.final_at AS "finalAt"
+            m.cost_kopecks AS "costKopecks", m.submitted_at AS "submittedAt", m.final_at AS "finalAt",
+            CASE WHEN m.parts IS NOT NULL THEN json_build_object('total', m.parts, 'delivered',
+              (SELECT count(*) FROM message_parts p WHERE p.message_id = m.id AND p.state = 'delivered'))
+            END AS parts
        FROM messages m LEFT JOIN contacts c ON c.id = m.contact_id AND c.org_id = m.org_id
       WHERE m.org_id = $1 AND m.campaign_id = $2 AND m.id > $3
         AND ($5::text IS NULL OR m.state = $5)

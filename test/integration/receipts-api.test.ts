@@ -59,6 +59,16 @@ test("a long message's parts and receipts, a gateway's ambiguous ones, and nothi
     r.body.receipts.map((x: { providerId: string; part: number }) => [x.providerId, x.part]),
     [['p-2', 2]],
   );
+  // The campaign's report shows the long message's parts.
+  const rows = await api.call('GET', `/api/v1/campaigns/${c.id}/deliveries`);
+  assert.equal(rows.status, 200, rows.text);
+  assert.deepEqual(
+    rows.body.items.map((x: { id: number; parts: unknown }) => [x.id, x.parts]),
+    [
+      [m1!.id, { total: 2, delivered: 1 }],
+      [m2!.id, null],
+    ],
+  );
   const kept = await api.call('GET', `/api/v1/gateways/${gw.id}/receipts?outcome=ambiguous`);
   assert.equal(kept.status, 200, kept.text);
   assert.deepEqual(

@@ -39,6 +39,12 @@ const Recipient = Type.Object({
   costKopecks: Nullable(Type.Integer()),
   submittedAt: Nullable(DateTime),
   finalAt: Nullable(DateTime),
+  parts: Nullable(
+    Type.Object(
+      { total: Type.Integer(), delivered: Type.Integer() },
+      { description: 'a long SMS sent part by part: its parts, and how many are delivered' },
+    ),
+  ),
 });
 
 const MAX_IDS = 500;

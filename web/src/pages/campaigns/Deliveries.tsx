@@ -88,6 +88,11 @@ export function Deliveries({ id, live, version }: { id: number; live: boolean; v
                 <td>
                   <StateBadge state={m.state} label={t(messageStateKey(m.state))} />
                   {m.reason ? <div className="hint">{m.reason}</div> : null}
+                  {m.parts ? (
+                    <div className="hint" data-test="message-parts">
+                      {t('report.parts', { delivered: m.parts.delivered, total: m.parts.total })}
+                    </div>
+                  ) : null}
                 </td>
                 <td className="num">{m.segments}</td>
                 <td className="num">{money(m.costKopecks ?? m.priceKopecks)}</td>

@@ -63,6 +63,8 @@ export interface Delivery {
   priceKopecks: number;
   submittedAt: string | null;
   finalAt: string | null;
+  /** A long SMS sent part by part (issue 19). */
+  parts: { total: number; delivered: number } | null;
 }
 
 export interface Paged<T> {
