@@ -6,7 +6,8 @@
 import { GROUP_NAMES_RU, type Group } from './dictionary.ts';
 import { LIMITS, type Moderation, ModerationError } from './edit.ts';
 import { visibleText } from './html.ts';
-import { findSpans, type Span } from './match.ts';
+import { findSpansInTokens, type Span } from './match.ts';
+import { tokenize } from './tokens.ts';
 
 /** Where a match was found. `text` is the one text of a plain check (the command line's --text). */
 export type Field = 'text' | 'sms' | 'messenger' | 'email.subject' | 'email.html' | 'email.text' | 'sender';
@@ -70,9 +71,10 @@ export function checkContent(moderation: Moderation, content: ContentToCheck): C
   for (const [field, original] of fields) {
     const text = field === 'email.html' ? visibleText(original) : original;
     const glued = field === 'sender';
+    const tokens = tokenize(text);
     const spans = allowed(
-      findSpans(moderation.dictionary, text, glued),
-      findSpans(moderation.allow, text, glued),
+      findSpansInTokens(moderation.dictionary, tokens, glued),
+      findSpansInTokens(moderation.allow, tokens, glued),
     );
     for (const span of spans) {
       const entry = moderation.dictionary.entries[span.entry]!;

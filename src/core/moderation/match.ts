@@ -175,7 +175,12 @@ function inside(d: CompiledDictionary, t: Token): Set<number> {
  * `glued` also looks inside words (for sender names).
  */
 export function findSpans(d: CompiledDictionary, text: string, glued = false): Span[] {
-  const tokens = tokenize(text);
+  return findSpansInTokens(d, tokenize(text), glued);
+}
+
+/** The same for a text already tokenized (a check looks for the dictionary and the allow-list). */
+export function findSpansInTokens(d: CompiledDictionary, tokens: readonly Token[], glued = false): Span[] {
+  if (!d.variants.length) return [];
   const best = new Map<string, Span>();
   tokens.forEach((t, i) => {
     const found = candidates(d, lookupKeys(t));

@@ -162,7 +162,9 @@ function joinSpacedLetters(words: RawWord[]): RawWord[] {
 
 /** The folded word and its readings with ambiguous digits read the other way. */
 function cyrillicForms(chars: readonly string[], folded: string[]): string[] {
-  let forms = [folded.join('').replace(/ё/g, 'е')];
+  const first = folded.join('');
+  let forms = [first.includes('ё') ? first.replace(/ё/g, 'е') : first];
+  if (!chars.some((c) => c === '3' || c === '4')) return forms;
   let ambiguous = 0;
   for (let i = 0; i < chars.length && ambiguous < MAX_READINGS; i++) {
     const other = DIGIT_READINGS[chars[i]!];

@@ -131,24 +131,39 @@ const TO_CYRILLIC = new Map(Object.entries(TO_CYRILLIC_TABLE));
 const TO_LATIN = new Map(Object.entries(TO_LATIN_TABLE));
 
 const CYRILLIC_SCRIPT = /\p{Script=Cyrillic}/u;
-const CYRILLIC = { test: (ch: string) => isCyrillic(ch) };
-
-function isCyrillic(ch: string): boolean {
-  const code = ch.charCodeAt(0);
-  if (code < 0x400) return false;
-  return code <= 0x4ff || CYRILLIC_SCRIPT.test(ch);
-}
 const LATIN_LETTER = /\p{Script=Latin}/u;
-const DIGIT = /[0-9]/;
+const DIGIT = /^[0-9]$/;
 
-/** Only Latin has them: a word with one of these is meant to be Latin. */
-function onlyLatin(ch: string): boolean {
-  return LATIN_LETTER.test(ch) && !TO_CYRILLIC.has(ch) && !TO_CYRILLIC.has(ch.toLowerCase());
+/** What a character tells about its word's script, and its two foldings; memoised per character. */
+interface CharInfo {
+  cyrillic: boolean;
+  /** Only Cyrillic has it (д, и, л…): a word with one is meant to be Cyrillic. */
+  onlyCyrillic: boolean;
+  /** Only Latin has it (z, s, d…): a word with one is meant to be Latin. */
+  onlyLatin: boolean;
+  digit: boolean;
+  toCyrillic: string;
+  toLatin: string;
 }
 
-/** Only Cyrillic has them: a word with one of these is meant to be Cyrillic. */
-function onlyCyrillic(ch: string): boolean {
-  return CYRILLIC.test(ch) && !TO_LATIN.has(ch.toLowerCase());
+const charInfo = new Map<string, CharInfo>();
+
+function infoOf(ch: string): CharInfo {
+  let info = charInfo.get(ch);
+  if (info) return info;
+  const lower = ch.toLowerCase();
+  const cyrillic = CYRILLIC_SCRIPT.test(ch);
+  const digit = DIGIT.test(ch);
+  info = {
+    cyrillic,
+    onlyCyrillic: cyrillic && !TO_LATIN.has(lower),
+    onlyLatin: LATIN_LETTER.test(ch) && !TO_CYRILLIC.has(ch) && !TO_CYRILLIC.has(lower),
+    digit,
+    toCyrillic: digit ? ch : (TO_CYRILLIC.get(ch) ?? lower),
+    toLatin: digit ? ch : (TO_LATIN.get(lower) ?? lower),
+  };
+  if (charInfo.size < 10_000) charInfo.set(ch, info);
+  return info;
 }
 
 /** A digit stands for a letter only alone and next to a letter: «кр3дит», not «10», «2026». */
@@ -169,20 +184,21 @@ export function foldWordChars(chars: readonly string[], script?: 'cyrillic'): st
   let cyrillic = false;
   let latinOnly = 0;
   let cyrillicOnly = 0;
-  for (const ch of chars) {
-    if (CYRILLIC.test(ch)) {
+  const infos = chars.map(infoOf);
+  for (const info of infos) {
+    if (info.cyrillic) {
       cyrillic = true;
-      if (onlyCyrillic(ch)) cyrillicOnly++;
-    } else if (onlyLatin(ch)) latinOnly++;
+      if (info.onlyCyrillic) cyrillicOnly++;
+    } else if (info.onlyLatin) latinOnly++;
   }
   const toLatin = script !== 'cyrillic' && (!cyrillic || (latinOnly > 0 && cyrillicOnly === 0));
-  return chars.map((ch, i) => {
-    if (DIGIT.test(ch)) {
+  return infos.map((info, i) => {
+    if (info.digit) {
+      const ch = chars[i]!;
       const mapped = isLoneDigit(chars, i) ? (toLatin ? TO_LATIN.get(ch) : TO_CYRILLIC.get(ch)) : undefined;
       return mapped ?? ch;
     }
-    if (toLatin) return TO_LATIN.get(ch.toLowerCase()) ?? ch.toLowerCase();
-    return TO_CYRILLIC.get(ch) ?? ch.toLowerCase();
+    return toLatin ? info.toLatin : info.toCyrillic;
   });
 }
 
