@@ -4,6 +4,7 @@ import { api } from '../../api.ts';
 import { type Key, useI18n } from '../../i18n/index.ts';
 import { ErrorNote, FirstLoad, useAction, useAsync } from '../../ui.tsx';
 import { GatewayForm } from './GatewayForm.tsx';
+import { KeptReceipts } from './KeptReceipts.tsx';
 import type { Gateway, GatewayCheck } from './types.ts';
 
 function GatewayCard({ g, manage, onChanged }: { g: Gateway; manage: boolean; onChanged: () => void }) {
@@ -80,6 +81,7 @@ function GatewayCard({ g, manage, onChanged }: { g: Gateway; manage: boolean; on
         </p>
       ) : null}
       <ErrorNote error={error} />
+      <KeptReceipts gatewayId={g.id} />
       {editing ? (
         <GatewayForm
           gateway={g}
