@@ -85,12 +85,18 @@ export type ReceiptScope =
   | { providerIds: string[] }
   | { olderThan: Date | null; all: true };
 
+/** The sweep looks at this many pending receipts at a time (a flood of strangers' ids stays cheap). */
+const SWEEP_BATCH = 10_000;
+
 const scopeSql = (scope: ReceiptScope): { where: string; param: unknown } =>
   'receiptIds' in scope
     ? { where: 'd.id = ANY($1::bigint[])', param: scope.receiptIds }
     : 'providerIds' in scope
       ? { where: 'd.provider_id = ANY($1::text[])', param: scope.providerIds }
-      : { where: 'd.received_at < coalesce($1::timestamptz, statement_timestamp())', param: scope.olderThan };
+      : {
+          where: `d.received_at < coalesce($1::timestamptz, statement_timestamp()) ORDER BY d.id LIMIT ${SWEEP_BATCH}`,
+          param: scope.olderThan,
+        };
 
 /** A message's life, as seen by receipt `r`: the matching rules above, in SQL. */
 const IN_LIFE = `m.submitted_at <= r.received_at + make_interval(mins => ${SEND_SLACK_MINUTES})
