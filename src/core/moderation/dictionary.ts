@@ -10,7 +10,7 @@
  * Left out on purpose (each is the daily word of a garden or housing association): «соль» (for the
  * paths in winter), «выборы» and «голосование» alone (the board is elected at a general meeting),
  * «Открытие» alone (the season opens), «банк» alone (payment details name the bank), «ставка» alone
- * (the rate of a fee), «подарок», «бесплатно».
+ * (the rate of a fee), «слоты» alone (free slots for sending or booking), «подарок», «бесплатно».
  */
 
 export const GROUPS = [
@@ -141,7 +141,8 @@ const SPEC: Record<Exclude<Group, 'custom'>, readonly Spec[]> = {
     'покер',
     'рулетка',
     'игровые автоматы',
-    'слоты',
+    'игровые слоты',
+    'слоты онлайн',
     'фриспины',
   ],
   narcotics: [
