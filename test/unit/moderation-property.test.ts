@@ -61,6 +61,17 @@ const UPPER_LATIN: Record<string, string> = {
   У: 'Y',
 };
 const DIGITS: Record<string, string> = { о: '0', з: '3', б: '6', ч: '4', е: '3' };
+/** The reverse trick: Cyrillic look-alikes in a transliterated word («kаzino»). */
+const LATIN_TO_CYRILLIC: Record<string, string> = {
+  a: 'а',
+  e: 'е',
+  o: 'о',
+  p: 'р',
+  c: 'с',
+  x: 'х',
+  y: 'у',
+  k: 'к',
+};
 const INVISIBLE = ['\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad'];
 const SCHEMES = [
   'WIKIPEDIA',
@@ -117,14 +128,19 @@ function disguised(d: Disguise): { entry: string; text: string } {
       lastDigit = i;
       return DIGITS[lower]!;
     }
-    if (!d.transliterate && d.latin[i % 16]) c = (c === lower ? LOWER_LATIN[c] : UPPER_LATIN[c]) ?? c;
+    if (d.latin[i % 16])
+      c = d.transliterate
+        ? c === lower
+          ? (LATIN_TO_CYRILLIC[c] ?? c)
+          : c
+        : ((c === lower ? LOWER_LATIN[c] : UPPER_LATIN[c]) ?? c);
     return c;
   });
   const glue = letters.map((c, i) => {
     const hidden = d.invisible[i % 16];
     return i === 0
       ? c
-      : `${d.spacing}${hidden === null || hidden === undefined || d.spacing ? '' : INVISIBLE[hidden]}${c}`;
+      : `${d.spacing}${hidden === null || hidden === undefined ? '' : INVISIBLE[hidden]}${c}`;
   });
   return { entry, text: glue.join('') };
 }

@@ -156,17 +156,21 @@ function candidates(d: CompiledDictionary, keys: string[]): Set<number> {
 /** Entries found inside a glued word (sender names): equal to a piece of four letters or more. */
 function inside(d: CompiledDictionary, t: Token): Set<number> {
   const found = new Set<number>();
-  const latin = t.skeletons.length > 0;
-  const s = latin ? t.skeletons[0]! : t.forms[0]!;
-  if (s.length > MAX_WORD_KEYS) return found;
-  const prefix = latin ? 'l:' : 'c:';
-  for (let from = 1; from + MIN_INSIDE <= s.length; from++)
-    for (let to = from + MIN_INSIDE; to <= s.length; to++)
-      for (const v of d.index.get(prefix + s.slice(from, to)) ?? []) {
-        const m = d.variants[v]!.words[0]!;
-        if (d.variants[v]!.words.length === 1 && !m.exact && (latin ? m.skel : m.word) === s.slice(from, to))
-          found.add(v);
-      }
+  const readings: [string, string | undefined][] = [
+    ['l:', t.skeletons[0]],
+    ['c:', t.forms[0]],
+  ];
+  for (const [prefix, s] of readings) {
+    if (!s || s.length > MAX_WORD_KEYS) continue;
+    for (let from = 1; from + MIN_INSIDE <= s.length; from++)
+      for (let to = from + MIN_INSIDE; to <= s.length; to++)
+        for (const v of d.index.get(prefix + s.slice(from, to)) ?? []) {
+          const variant = d.variants[v]!;
+          const m = variant.words[0]!;
+          const piece = prefix === 'l:' ? m.skel : m.word;
+          if (variant.words.length === 1 && !m.exact && piece === s.slice(from, to)) found.add(v);
+        }
+  }
   return found;
 }
 

@@ -192,17 +192,28 @@ function toToken(word: RawWord): Token | null {
   return token;
 }
 
+/** Latin skeletons of a Latin spelling; «j» is «й» in most schemes and «ж» in Telegram's («rasprodaja»). */
+function skeletonsOf(spelling: string): string[] {
+  const skeletons = [latinSkeleton(spelling)];
+  if (spelling.includes('j')) skeletons.push(latinSkeleton(spelling.replace(/j/g, 'zh')));
+  return skeletons[0] ? skeletons : [];
+}
+
 function readToken(word: RawWord): Token | null {
   const folded = foldWordChars(word.chars);
   const text = folded.join('');
   if (/^[0-9]+$/.test(text)) return null;
-  if (CYRILLIC.test(text)) return cyrillicToken(word, folded);
-  const spellings = [text];
-  // «j» is «й» in most schemes and «ж» in Telegram's («rasprodaja»): both readings.
-  for (const spelling of spellings.slice())
-    if (spelling.includes('j')) spellings.push(spelling.replace(/j/g, 'zh'));
-  const skeletons = spellings.map(latinSkeleton);
-  if (!skeletons[0]) return null;
+  if (CYRILLIC.test(text)) {
+    const token = cyrillicToken(word, folded);
+    // Latin and Cyrillic letters with none only one script has («сbеrbаnk»): read as Latin too.
+    if (word.chars.some((c) => LATIN_LETTER.test(c))) {
+      const asLatin = foldWordChars(word.chars, 'latin').join('');
+      if (!CYRILLIC.test(asLatin)) token.skeletons = skeletonsOf(asLatin);
+    }
+    return token;
+  }
+  const skeletons = skeletonsOf(text);
+  if (!skeletons.length) return null;
   // A word all of look-alikes and digits («Ta6ak», «CTOP») may be a Cyrillic word in disguise.
   const asCyrillic = foldWordChars(word.chars, 'cyrillic');
   const cyrillic = /[a-z]/.test(asCyrillic.join('')) ? null : cyrillicToken(word, asCyrillic);

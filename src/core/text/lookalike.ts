@@ -177,10 +177,11 @@ function isLoneDigit(chars: readonly string[], i: number): boolean {
 
 /**
  * One word's characters (as typed: case decides between look-alikes), folded and lower-cased, one
- * output character per input character so a caller can keep offsets. `script: 'cyrillic'` reads
- * even a word with no Cyrillic letter as Cyrillic (moderation's reading of «Ta6ak» as «табак»).
+ * output character per input character so a caller can keep offsets. `script` forces a reading:
+ * moderation reads «Ta6ak» (no Cyrillic letter) as «табак» too, and «сbеrbаnk» (no letter only one
+ * script has) as «sberbank» too.
  */
-export function foldWordChars(chars: readonly string[], script?: 'cyrillic'): string[] {
+export function foldWordChars(chars: readonly string[], script?: 'cyrillic' | 'latin'): string[] {
   let cyrillic = false;
   let latinOnly = 0;
   let cyrillicOnly = 0;
@@ -191,7 +192,8 @@ export function foldWordChars(chars: readonly string[], script?: 'cyrillic'): st
       if (info.onlyCyrillic) cyrillicOnly++;
     } else if (info.onlyLatin) latinOnly++;
   }
-  const toLatin = script !== 'cyrillic' && (!cyrillic || (latinOnly > 0 && cyrillicOnly === 0));
+  const toLatin =
+    script === 'latin' || (script !== 'cyrillic' && (!cyrillic || (latinOnly > 0 && cyrillicOnly === 0)));
   return infos.map((info, i) => {
     if (info.digit) {
       const ch = chars[i]!;
