@@ -60,6 +60,8 @@ table('disguises, one by one', [
   ['Latin look-alikes in a Cyrillic word', 'Kрeдит', ['кредит']],
   ['all Latin capitals but one', 'KAЗИНO', ['казино']],
   ['Cyrillic look-alikes in a Latin word', 'kаzino', ['казино']],
+  ['look-alikes of both scripts and no letter only one has', 'сbеrbаnk', ['Сбербанк', 'Сбер']],
+  ['the English spelling', 'Casino', ['казино']],
   ['0 for о', 'Сбер ст0л казин0', ['Сбер', 'казино']],
   ['3 for е', 'кр3дит', ['кредит']],
   ['3 for з', 'ка3ино', ['казино']],

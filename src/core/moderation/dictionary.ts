@@ -127,7 +127,7 @@ const SPEC: Record<Exclude<Group, 'custom'>, readonly Spec[]> = {
     'Яндекс Банк',
   ],
   gambling: [
-    'казино',
+    { word: 'казино', also: ['casino'] },
     'ставки на спорт',
     'сделай ставку',
     'сделайте ставку',

@@ -192,10 +192,17 @@ function toToken(word: RawWord): Token | null {
   return token;
 }
 
-/** Latin skeletons of a Latin spelling; «j» is «й» in most schemes and «ж» in Telegram's («rasprodaja»). */
+/**
+ * Latin skeletons of a Latin spelling, with the readings of its ambiguous letters: «j» is «й» in
+ * most schemes and «ж» in Telegram's («rasprodaja»); «c» is «ц» in some, a look-alike of «с»
+ * («cber») or «k» in English spellings («casino»).
+ */
 function skeletonsOf(spelling: string): string[] {
-  const skeletons = [latinSkeleton(spelling)];
-  if (spelling.includes('j')) skeletons.push(latinSkeleton(spelling.replace(/j/g, 'zh')));
+  const spellings = [spelling];
+  if (spelling.includes('j')) spellings.push(spelling.replace(/j/g, 'zh'));
+  for (const s of spellings.slice())
+    if (/c(?!h)/.test(s)) spellings.push(s.replace(/c(?!h)/g, 's'), s.replace(/c(?!h)/g, 'k'));
+  const skeletons = [...new Set(spellings.map(latinSkeleton))];
   return skeletons[0] ? skeletons : [];
 }
 
