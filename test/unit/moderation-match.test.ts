@@ -264,6 +264,23 @@ describe('bad entries and texts are clear errors', () => {
     assert.ok(bigMs < 2_000, `100 KB in ${bigMs} ms`);
     assert.ok(bigMs < Math.max(smallMs, 5) * 40, `10 KB ${smallMs} ms, 100 KB ${bigMs} ms: not linear`);
   });
+  it('100 KB made to be slow: one word, spaced letters, digits, markup, invisible characters', () => {
+    const texts: Parameters<typeof checkContent>[1][] = [
+      { text: 'кредит'.repeat(16_000) },
+      { text: 'к р е д и т '.repeat(8_000) },
+      { text: 'к3к4'.repeat(25_000) },
+      { text: 'к\u200b'.repeat(50_000) },
+      { texts: { email: { html: '<b>'.repeat(33_000) } } },
+      { texts: { email: { html: '<style>'.repeat(14_000) } } },
+      { sender: 'k'.repeat(100_000) },
+    ];
+    for (const content of texts) {
+      const started = performance.now();
+      checkContent(moderation, content);
+      const ms = performance.now() - started;
+      assert.ok(ms < 3_000, `${JSON.stringify(content).slice(0, 40)}: ${ms} ms`);
+    }
+  });
   it('more than the limit is refused', () => {
     assert.throws(() => checkContent(moderation, { text: 'а'.repeat(LIMITS.textChars + 1) }), {
       code: 'text_too_long',
