@@ -76,7 +76,15 @@ export function checkContent(moderation: Moderation, content: ContentToCheck): C
       findSpansInTokens(moderation.dictionary, tokens, glued),
       findSpansInTokens(moderation.allow, tokens, glued),
     );
+    // One match per place and group: «SberBank» is «Сбербанк», not also «Сбер».
+    const longest = new Map<string, Span>();
     for (const span of spans) {
+      const key = `${span.start}:${span.end}:${moderation.dictionary.entries[span.entry]!.group}`;
+      const seen = longest.get(key);
+      const words = (s: Span) => moderation.dictionary.entries[s.entry]!.word.length;
+      if (!seen || words(span) > words(seen)) longest.set(key, span);
+    }
+    for (const span of longest.values()) {
       const entry = moderation.dictionary.entries[span.entry]!;
       matches.push({
         word: entry.word,
