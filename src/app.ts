@@ -28,6 +28,24 @@ export interface Running {
   stop(): Promise<void>;
 }
 
+/** The server could not take its address: what the address is and why, for the person starting it. */
+export class ListenError extends Error {
+  override name = 'ListenError';
+}
+
+/** «port 8080 on 127.0.0.1 is in use», from the error `listen` failed with. */
+export function listenFailure(host: string, port: number, err: unknown): ListenError {
+  const code = (err as NodeJS.ErrnoException).code;
+  const where = `port ${port} on ${host}`;
+  if (code === 'EADDRINUSE')
+    return new ListenError(`${where} is in use by another program: stop it, or choose another PORT`);
+  if (code === 'EACCES')
+    return new ListenError(`${where} needs privileges this process does not have: choose a PORT above 1023`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND')
+    return new ListenError(`${where} cannot be taken: ${host} is not an address of this machine (HOST)`);
+  return new ListenError(`${where} cannot be taken: ${(err as Error).message ?? String(err)}`);
+}
+
 export async function startVestnik(
   config: Config,
   log: (line: string) => void,
@@ -35,10 +53,18 @@ export async function startVestnik(
 ): Promise<Running> {
   const opened = await openDatabase(config, 'serve');
   const { db } = opened;
+  // Everything started so far, stopped in reverse when a later step fails (a busy port must not
+  // leave the workers polling a closed database and the data directory locked).
+  const started: (() => Promise<void>)[] = [() => opened.close()];
+  const stopAll = async () => {
+    for (const stop of started.reverse())
+      await stop().catch((err) => log(`stopping: ${(err as Error).message}`));
+  };
   try {
     const migrations = await migrate(db);
     const first = await firstStart(db, config);
     const gateways = GatewayPool.forConfig(db, config);
+    started.push(() => gateways.close());
     const dispatcher =
       config.workers > 0
         ? await startDispatcher(db, {
@@ -49,6 +75,7 @@ export async function startVestnik(
             onError: (err) => log(`dispatch: ${(err as Error).message}`),
           })
         : undefined;
+    if (dispatcher) started.push(() => dispatcher.stop());
     const localToken = crypto.randomBytes(24).toString('base64url');
     const app = await buildServer({
       db,
@@ -59,7 +86,13 @@ export async function startVestnik(
       version: VERSION,
       logger: opts.logger ?? false,
     });
-    const address = await app.listen({ host: config.host, port: config.port });
+    started.push(() => app.close());
+    let address: string;
+    try {
+      address = await app.listen({ host: config.host, port: config.port });
+    } catch (err) {
+      throw listenFailure(config.host, config.port, err);
+    }
     const port = new URL(address).port;
     const url = `http://${config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host}:${port}`;
     opened.advertise(url, localToken);
@@ -76,7 +109,7 @@ export async function startVestnik(
       },
     };
   } catch (err) {
-    await opened.close();
+    await stopAll();
     throw err;
   }
 }
