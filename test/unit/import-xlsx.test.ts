@@ -214,7 +214,7 @@ test('nothing valid lost: 1,000 rows with 37 bad ones → 963 accepted and 37 re
   const bad = new Set(Array.from({ length: 37 }, (_, k) => 10 + k * 26));
   const rows: Cells[] = [['Код', 'ФИО', 'Телефон', 'Пол']];
   for (let i = 0; i < 1000; i++) {
-    const phone = 79120000000 + i;
+    const phone = 79123456000 + i;
     rows.push(
       bad.has(i) ? [`K${i}`, 'Иванов', i % 2 ? 7.91e10 + 0.5 : 'нет', 'М'] : [`K${i}`, 'Иванов', phone, 'Ж'],
     );
@@ -237,7 +237,7 @@ test('nothing valid lost: 1,000 rows with 37 bad ones → 963 accepted and 37 re
       assert.deepEqual(r, {
         status: 'accepted',
         row: i + 2,
-        contact: { externalId: `K${i}`, lastName: 'Иванов', phone: `+${79120000000 + i}`, gender: 'female' },
+        contact: { externalId: `K${i}`, lastName: 'Иванов', phone: `+${79123456000 + i}`, gender: 'female' },
         objects: [],
       });
     }

@@ -8,21 +8,26 @@
  * extra cells go to `overflow`, and the row parser refuses them). Blank lines are kept as empty
  * records, so row numbers stay those a spreadsheet shows; the row parser skips them.
  *
- * A quote that is never closed swallows the rest of the file into one cell; csv-parse stops there
- * (at the end of the file, or after MAX_RECORD_SIZE), and that row comes out `broken` with the
- * reason, after every row before it.
+ * A cell over CELL_LIMIT characters is cut down before csv-parse (longCells.ts) and its row comes
+ * out `broken` as too long, the rows after it read as usual. A quote that is never closed swallows
+ * the rest of the file into one cell; csv-parse stops at the end of the file, and that row comes out
+ * `broken` with the reason, after every row before it.
  */
 import { type CsvError, parse } from 'csv-parse';
 import { createDecoder, decodeStream } from './decode.ts';
-import { tableHeaders } from './mapping.ts';
+import { CELL_LIMIT, cutLongCells, LONG_CELL_MARK, RECORD_LIMIT } from './longCells.ts';
+import { columnLetter, tableHeaders } from './mapping.ts';
 import { type Delimiter, sniffDelimiter } from './sniff.ts';
 import { isEmptyRow, type SheetRow, sheetRow, type Table } from './table.ts';
 
 /** Text read before sniffing: enough for dozens of records, small enough not to matter. */
 const SNIFF_CHARS = 64 * 1024;
 const SNIFF_LINES = 20;
-/** One record larger than this is a quote left open, not a cell anyone meant. */
-const MAX_RECORD_SIZE = 1 << 20;
+/**
+ * csv-parse's own limit, a safety net: longCells.ts keeps a record's cells within RECORD_LIMIT, and
+ * this leaves room for the marks of a record of many cut cells.
+ */
+const MAX_RECORD_SIZE = 2 * RECORD_LIMIT;
 
 type Parsed = { record: string[] } | { broken: string };
 
@@ -78,10 +83,24 @@ async function* records(text: AsyncIterable<string>, delimiter: Delimiter): Asyn
 }
 
 function explain(e: CsvError): string {
-  if (e.code === 'CSV_QUOTE_NOT_CLOSED' || e.code === 'CSV_MAX_RECORD_SIZE') {
+  if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
     return 'a quote opened in this row is never closed, so the rest of the file reads as one cell; close it or remove it';
   }
   return `the file cannot be read past this row: ${e.message}`;
+}
+
+/**
+ * Why a record is refused as too long (a cell cut by longCells.ts), naming the cell; undefined when
+ * it is not. reasons.ts knows the message by its start: `cell_too_long`.
+ */
+function tooLong(record: readonly string[], headers: readonly string[]): string | undefined {
+  const at = record.findIndex((cell) => cell.includes(LONG_CELL_MARK));
+  if (at < 0) return undefined;
+  const name = headers[at] ?? `Column ${columnLetter(at)}`;
+  return (
+    `has a cell longer than ${CELL_LIMIT.toLocaleString('en')} characters («${name}», column ` +
+    `${columnLetter(at)}): the row is left out; shorten that cell`
+  );
 }
 
 /** Yields `head` first, then the rest of an iterator that was started to read it. */
@@ -114,7 +133,7 @@ export async function openCsv(source: AsyncIterable<Uint8Array>): Promise<Table>
     lines = head.split('\n', SNIFF_LINES + 1).length - 1;
   }
   const delimiter = sniffDelimiter(head, ended);
-  const parsed = records(resume(head, text), delimiter);
+  const parsed = records(cutLongCells(resume(head, text), delimiter), delimiter);
 
   let row = 0;
   let headerRow = 0;
@@ -128,6 +147,11 @@ export async function openCsv(source: AsyncIterable<Uint8Array>): Promise<Table>
       break;
     }
     if (isEmptyRow(next.value.record)) continue;
+    const long = tooLong(next.value.record, []);
+    if (long) {
+      pending = { row, cells: {}, broken: long };
+      break;
+    }
     headerRow = row;
     headers = tableHeaders(next.value.record);
     break;
@@ -145,7 +169,13 @@ export async function openCsv(source: AsyncIterable<Uint8Array>): Promise<Table>
           yield { row, cells: sheetRow(row, headers, []).cells, broken: item.broken };
           return;
         }
-        yield sheetRow(row, headers, item.record);
+        const long = tooLong(item.record, headers);
+        if (long) {
+          const cut = item.record.map((cell) =>
+            cell.includes(LONG_CELL_MARK) ? `${cell.slice(0, 100)}…` : cell,
+          );
+          yield { ...sheetRow(row, headers, cut), broken: long };
+        } else yield sheetRow(row, headers, item.record);
       }
     } finally {
       await parsed.return(undefined);

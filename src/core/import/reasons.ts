@@ -23,6 +23,8 @@ export const REJECT_REASONS = [
   'no_identifier',
   'past_last_column',
   'broken_row',
+  /** A cell over a mebibyte of text (csv.ts, longCells.ts): the row is left out, the rest read on. */
+  'cell_too_long',
   'invalid_value',
   /** Valid as read, but the database refused it (a character PostgreSQL cannot store). */
   'not_stored',
@@ -46,6 +48,7 @@ export function reasonOf(p: Pick<RowProblem, 'column' | 'header' | 'message'>): 
   if (m.includes('could not be read')) return 'unreadable_characters';
   if (m.includes('spoiled by a spreadsheet') || m.includes('may have lost digits')) return 'spoiled_number';
   if (m.startsWith('is longer than')) return 'too_long';
+  if (p.column === 'row' && m.startsWith('has a cell longer than')) return 'cell_too_long';
   if (p.column === 'row') return p.header === '' ? 'broken_row' : 'past_last_column';
   if (m.includes('nothing to find the contact by')) return 'no_identifier';
   if (m.includes('no plot or account number on this row')) return 'amount_without_object';

@@ -19,6 +19,7 @@ import {
   parseAmount,
   parseDate,
   parseGender,
+  phoneCellText,
 } from './values.ts';
 
 export interface ImportObject {
@@ -130,7 +131,12 @@ export function parseRow(sheetRow: SheetRow, mapping: ColumnMapping, today: stri
           take(target, header, at, { ok: false, message: `is longer than ${OBJECT_NUMBER_MAX} characters` });
         } else if (number !== undefined) object[target === 'object.plot' ? 'plot' : 'account'] = number;
       } else if (CONTACT_FIELDS.includes(target)) {
-        const text = take(target, header, at, identifierText(cell));
+        const text = take(
+          target,
+          header,
+          at,
+          target === 'phone' ? phoneCellText(cell) : identifierText(cell),
+        );
         if (text !== undefined) contact[target as 'phone'] = text;
       }
     }

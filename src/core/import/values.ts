@@ -50,6 +50,36 @@ export function identifierText(cell: CellValue | undefined): Parsed<string> {
   return ok(cellText(cell).trim());
 }
 
+/**
+ * Significant digits Excel's General format keeps when it shows a number in scientific notation
+ * (79123456789 as `7.91235E+10`); a narrower column shows fewer (`7.91E+10`).
+ */
+const SHOWN_DIGITS = 6;
+
+/**
+ * A phone cell as text. Besides identifierText's rule, a number cell of eleven digits or more whose
+ * digits after the sixth are all zeros (79100000000) is what a spoiled text becomes when it is
+ * typed or pasted back into a sheet: `7.91E+10` is stored as 7.91 × 10^10. It is refused as
+ * spoiled, not turned into +79100000000 — a real number ending in five zeros is rare, and the
+ * message says how to keep one (a text column).
+ */
+export function phoneCellText(cell: CellValue | undefined): Parsed<string> {
+  if (
+    typeof cell === 'number' &&
+    Number.isInteger(cell) &&
+    Math.abs(cell) >= 1e10 &&
+    Math.abs(cell) < EXACT_LIMIT
+  ) {
+    const significant = Math.abs(cell).toFixed(0).replace(/0+$/, '');
+    if (significant.length <= SHOWN_DIGITS)
+      return no(
+        `\`${cellText(cell)}\` was spoiled by a spreadsheet (scientific notation: ${cell.toExponential().toUpperCase()} ` +
+          'keeps only its first digits); format the column as text and type the numbers again',
+      );
+  }
+  return identifierText(cell);
+}
+
 // Excel's day 0 is 1899-12-30 for serials from 61 on; below that it counts a 29 February 1900 that
 // never was (Lotus 1-2-3's bug, kept for compatibility), so serial 60 is no date and 1–59 are a day
 // later than the plain formula gives. Files in the 1904 date system are not told apart here.

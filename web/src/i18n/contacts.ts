@@ -144,6 +144,7 @@ export const ru = {
   'import.reason.no_identifier': 'не по чему найти контакт',
   'import.reason.past_last_column': 'данные правее последнего столбца',
   'import.reason.broken_row': 'испорченная строка',
+  'import.reason.cell_too_long': 'ячейка длиннее 1 МБ',
   'import.reason.invalid_value': 'неверное значение',
   'import.reason.not_stored': 'база данных не приняла',
 };
@@ -293,6 +294,7 @@ export const en: typeof ru = {
   'import.reason.no_identifier': 'nothing to find the contact by',
   'import.reason.past_last_column': 'data past the last column',
   'import.reason.broken_row': 'broken row',
+  'import.reason.cell_too_long': 'a cell over 1 MB',
   'import.reason.invalid_value': 'invalid value',
   'import.reason.not_stored': 'refused by the database',
 };
