@@ -18,6 +18,7 @@ const DEFAULTS = {
   undeliveredRate: 0,
   failRate: 0,
   callbacks: false,
+  reportBeforeAnswer: false,
   statusDeadlineSeconds: 3600,
   costKopecks: -1,
 };
