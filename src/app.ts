@@ -12,9 +12,11 @@ import { GatewayPool } from './dispatch/gatewayPool.ts';
 import { workerOptions } from './dispatch/options.ts';
 import { ROOT } from './paths.ts';
 import { type FirstStart, firstStart } from './services/bootstrap.ts';
+import { resealSecrets } from './services/resealSecrets.ts';
 import type { Db } from './store/db.ts';
 import { migrate } from './store/migrate.ts';
 import { openDatabase } from './store/open.ts';
+import { storeSecretBox } from './store/sealed.ts';
 
 export const VERSION: string = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).version;
 
@@ -62,6 +64,12 @@ export async function startVestnik(
   };
   try {
     const migrations = await migrate(db);
+    // Secrets at rest sealed with the key in force (decision 0020): openDatabase set it for the store.
+    const resealed = await resealSecrets(db, storeSecretBox());
+    if (resealed.gateways + resealed.orgs > 0)
+      log(
+        `Secrets sealed with the configured key: ${resealed.gateways} gateway(s), ${resealed.orgs} organisation(s)`,
+      );
     const first = await firstStart(db, config);
     const gateways = GatewayPool.forConfig(db, config);
     started.push(() => gateways.close());

@@ -3,6 +3,8 @@
  * (the CLI passes `process.env` in; tests pass their own object), so every other module is given its
  * settings and can be run side by side with different ones.
  */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { parseSecretKey } from './core/secrets.ts';
 
@@ -31,8 +33,10 @@ export interface Config {
   readonly linkDays: number;
   readonly logLevel: string;
   /**
-   * VESTNIK_SECRET_KEY: seals gateway credentials (core/secrets.ts). Unset: the development key, with
-   * a warning — refused when NODE_ENV=production.
+   * Seals gateway credentials and callback and link secrets (core/secrets.ts): VESTNIK_SECRET_KEY;
+   * unset, with the embedded database, the key kept in `VESTNIK_DATA_DIR/secret.key` (made on first
+   * use when loadConfig is asked to: the command line does); otherwise undefined — the development
+   * key, with a warning, refused on PostgreSQL when NODE_ENV=production.
    */
   readonly secretKey: Buffer | undefined;
 }
@@ -59,7 +63,50 @@ function boolVar(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boole
   throw new ConfigError(`${name}=${env[name]} is not a yes/no value (use 1 or 0)`);
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config {
+/** The embedded database's own key, beside its data. */
+export const SECRET_KEY_FILE = 'secret.key';
+
+/**
+ * The key in `dataDir/secret.key`, made on first use: 32 random bytes as hex, mode 0600. Written to
+ * a temporary file and linked into place, so two processes starting at once agree on one key and
+ * none reads a half-written file.
+ */
+export function keyFromFile(dataDir: string): Buffer {
+  const file = path.join(dataDir, SECRET_KEY_FILE);
+  const read = (): Buffer => {
+    const key = parseSecretKey(fs.readFileSync(file, 'utf8'));
+    if (!key)
+      throw new ConfigError(
+        `${file} is not a key (64 hex digits): restore it from a backup, or set VESTNIK_SECRET_KEY`,
+      );
+    // A copy restored with a looser mode is narrowed again: the file is as secret as the key.
+    if ((fs.statSync(file).mode & 0o077) !== 0) fs.chmodSync(file, 0o600);
+    return key;
+  };
+  if (fs.existsSync(file)) return read();
+  fs.mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const temporary = `${file}.${process.pid}.${crypto.randomBytes(4).toString('hex')}`;
+  fs.writeFileSync(temporary, `${crypto.randomBytes(32).toString('hex')}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    fs.linkSync(temporary, file);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  } finally {
+    fs.unlinkSync(temporary);
+  }
+  return read();
+}
+
+/**
+ * `keyFile`: with the embedded database and no VESTNIK_SECRET_KEY, `secretKey` is the data
+ * directory's own key (keyFromFile), read or made when it is first used. The command line asks for
+ * it; tests that build a configuration for an in-memory database do not, and run on the development key.
+ */
+export function loadConfig(
+  env: NodeJS.ProcessEnv,
+  cwd = process.cwd(),
+  opts: { keyFile?: boolean } = {},
+): Config {
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
     throw new ConfigError(`DATABASE_URL must start with postgres:// (got ${databaseUrl.slice(0, 20)}…)`);
@@ -73,12 +120,20 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     throw new ConfigError(
       'VESTNIK_SECRET_KEY must be 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)',
     );
-  if (!secretKey && env.NODE_ENV === 'production')
-    throw new ConfigError('VESTNIK_SECRET_KEY is required when NODE_ENV=production (openssl rand -hex 32)');
+  const production = env.NODE_ENV?.trim().toLowerCase() === 'production';
+  // The embedded database has its own key beside its data; PostgreSQL's processes may run on other
+  // machines, which could not share such a file, so there the key must come from the environment.
+  if (!secretKey && production && databaseUrl)
+    throw new ConfigError(
+      'VESTNIK_SECRET_KEY is required when NODE_ENV=production with DATABASE_URL (openssl rand -hex 32)',
+    );
+  const dataDir = path.resolve(cwd, env.VESTNIK_DATA_DIR?.trim() || 'data');
   const publicUrl = (env.VESTNIK_PUBLIC_URL?.trim() || `http://${shownHost}:${port}`).replace(/\/+$/, '');
+  let fileKey: Buffer | undefined;
+  const keyFile = !secretKey && !databaseUrl && opts.keyFile === true;
   return Object.freeze({
     databaseUrl,
-    dataDir: path.resolve(cwd, env.VESTNIK_DATA_DIR?.trim() || 'data'),
+    dataDir,
     host,
     port,
     publicUrl,
@@ -91,6 +146,10 @@ export function loadConfig(env: NodeJS.ProcessEnv, cwd = process.cwd()): Config 
     statusPollSeconds: intVar(env, 'VESTNIK_STATUS_POLL_SECONDS', 5, 1, 3600),
     linkDays: intVar(env, 'VESTNIK_LINK_DAYS', 90, 1, 3650),
     logLevel: env.VESTNIK_LOG_LEVEL?.trim() || 'info',
-    secretKey,
+    get secretKey(): Buffer | undefined {
+      if (!keyFile) return secretKey;
+      fileKey ??= keyFromFile(dataDir);
+      return fileKey;
+    },
   });
 }

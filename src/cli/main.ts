@@ -39,7 +39,8 @@ async function viaServer(url: string, token: string, argv: string[]): Promise<nu
 async function main(argv: string[]): Promise<number> {
   let config: ReturnType<typeof loadConfig>;
   try {
-    config = loadConfig(process.env);
+    // The embedded database keeps its own secret key beside its data (config.ts, keyFromFile).
+    config = loadConfig(process.env, process.cwd(), { keyFile: true });
   } catch (err) {
     if (err instanceof ConfigError) {
       processIO.err(`error: ${err.message}`);

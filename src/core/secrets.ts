@@ -9,8 +9,14 @@
  *
  * Without a key Vestnik runs on a development key derived from a fixed label — the same in every
  * process, so the server, workers and the command line agree — and warns once: secrets sealed with
- * it are only obscured. In production (NODE_ENV=production) the configuration refuses to start
- * without a key (config.ts).
+ * it are only obscured. The embedded database keeps a random key of its own beside its data instead
+ * (config.ts, `secret.key`), so only a PostgreSQL installation without VESTNIK_SECRET_KEY runs on
+ * the development key — and in production (NODE_ENV=production) it refuses to start.
+ *
+ * Besides gateway credentials, the secrets that must stay secret but be used as they are — a
+ * gateway's callback secret (it verifies HMACs and URL tokens) and an organisation's link secret (it
+ * signs links) — are sealed the same way, one text each (sealText), bound to their row
+ * (docs/decisions/0020-secrets-at-rest.md).
  */
 import crypto from 'node:crypto';
 
@@ -69,13 +75,14 @@ export class SecretBox {
     private readonly key: Buffer,
     /** True on the development key. */
     readonly development: boolean,
-    private readonly warn: (message: string) => void = defaultWarn,
+    /** null: never warns (the store's sealing of callback and link secrets). */
+    private readonly warn: ((message: string) => void) | null = defaultWarn,
   ) {
     this.keyId = keyIdOf(key);
   }
 
   private noteDevelopmentKey(): void {
-    if (!this.development || warned) return;
+    if (!this.development || warned || this.warn === null) return;
     warned = true;
     this.warn(
       'VESTNIK_SECRET_KEY is not set: gateway credentials are sealed with the development key, which ' +
@@ -85,7 +92,7 @@ export class SecretBox {
   }
 
   /** The configured key, or the development key (which warns once per process when first used). */
-  static fromKey(key: Buffer | undefined, warn: (message: string) => void = defaultWarn): SecretBox {
+  static fromKey(key: Buffer | undefined, warn: ((message: string) => void) | null = defaultWarn): SecretBox {
     return key ? new SecretBox(key, false) : new SecretBox(DEVELOPMENT_KEY, true, warn);
   }
 
@@ -97,6 +104,17 @@ export class SecretBox {
     const body = Buffer.concat([cipher.update(JSON.stringify(secrets), 'utf8'), cipher.final()]);
     const b = (x: Buffer) => x.toString('base64url');
     return ['v1', this.keyId, b(iv), b(cipher.getAuthTag()), b(body)].join('.');
+  }
+
+  /** One secret text sealed alone (a callback or link secret). */
+  sealText(text: string, context: string): string {
+    return this.seal({ value: text }, context);
+  }
+
+  openText(sealed: string, context: string): string {
+    const value = this.open(sealed, context).value;
+    if (typeof value !== 'string') throw new SecretError('the stored secret is not in a known format');
+    return value;
   }
 
   open(sealed: string, context: string): Record<string, string> {
@@ -134,6 +152,17 @@ const DEVELOPMENT_KEY_ID = keyIdOf(DEVELOPMENT_KEY);
 function defaultWarn(message: string): void {
   process.emitWarning(message, { code: 'VESTNIK_DEVELOPMENT_KEY' });
 }
+
+/** Whether a stored text is a sealed value (older rows may hold a secret in the clear). */
+export const isSealed = (stored: string): boolean => stored.startsWith('v1.');
+
+/** How a value sealed with the development key begins (it must be sealed again with a real key). */
+export const developmentKeyPrefix = (): string => `v1.${DEVELOPMENT_KEY_ID}.`;
+
+/** The context a gateway's callback secret is sealed under. */
+export const callbackSecretContext = (gatewayId: number) => `vestnik gateway ${gatewayId} callback`;
+/** The context an organisation's link secret is sealed under. */
+export const linkSecretContext = (orgId: number) => `vestnik org ${orgId} links`;
 
 /** The context a gateway's secrets are sealed under. */
 export const gatewaySecretContext = (gatewayId: number) => `vestnik gateway ${gatewayId}`;

@@ -1,10 +1,14 @@
 /**
  * An organisation's configured gateways. Credentials are not in `settings`: they are sealed in
  * `secrets` (core/secrets.ts) and opened only where a gateway is built (dispatch/gatewayPool.ts).
+ * The callback secret is sealed in its column too (decision 0020) and opened as rows are read, as
+ * every row's reader — callbacks, dispatch, the settings view — needs it in the clear.
  */
 import crypto from 'node:crypto';
+import { callbackSecretContext, SecretError } from '../core/secrets.ts';
 import type { Channel } from '../core/states.ts';
 import type { Queryable } from './db.ts';
+import { openStored, sealStored } from './sealed.ts';
 
 export interface GatewayRow {
   id: number;
@@ -44,11 +48,39 @@ const toGateway = (r: Row): GatewayRow => ({
   channel: r.channel,
   priority: r.priority,
   settings: r.settings,
-  callbackSecret: r.callback_secret,
+  callbackSecret: openCallbackSecret(r.id, r.callback_secret),
   enabled: r.enabled,
   ratePerSecond: r.rate_per_second,
   secrets: r.secrets,
 });
+
+/**
+ * A callback secret that does not open (this process runs on another key) is replaced by a random
+ * one: no callback verifies against it, and the row can still be listed and dispatched.
+ */
+function openCallbackSecret(gatewayId: number, stored: string): string {
+  try {
+    return openStored(stored, callbackSecretContext(gatewayId));
+  } catch (err) {
+    if (!(err instanceof SecretError)) throw err;
+    return `unopened-${crypto.randomBytes(24).toString('base64url')}`;
+  }
+}
+
+/**
+ * The id the next gateway will have and its new callback secret sealed for it: the id is taken
+ * first because the sealed value is bound to it.
+ */
+export async function nextGatewayIdentity(db: Queryable): Promise<{ id: number; callbackSecret: string }> {
+  const { rows } = await db.query<{ id: number }>(
+    "SELECT nextval(pg_get_serial_sequence('gateways', 'id')) AS id",
+  );
+  const id = Number(rows[0]!.id);
+  return {
+    id,
+    callbackSecret: sealStored(crypto.randomBytes(24).toString('base64url'), callbackSecretContext(id)),
+  };
+}
 
 export async function listGateways(db: Queryable, orgId: number): Promise<GatewayRow[]> {
   const { rows } = await db.query<Row>(
@@ -125,9 +157,10 @@ export async function insertGateway(
     ratePerSecond?: number | null;
   },
 ): Promise<GatewayRow | 'name_taken'> {
+  const next = await nextGatewayIdentity(db);
   const { rows } = await db.query<Row>(
-    `INSERT INTO gateways (org_id, name, kind, channel, priority, settings, callback_secret, rate_per_second)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO gateways (id, org_id, name, kind, channel, priority, settings, callback_secret, rate_per_second)
+     OVERRIDING SYSTEM VALUE VALUES ($9, $1, $2, $3, $4, $5, $6, $7, $8)
      ON CONFLICT (org_id, name) DO NOTHING RETURNING *`,
     [
       orgId,
@@ -136,8 +169,9 @@ export async function insertGateway(
       g.channel,
       g.priority,
       g.settings,
-      crypto.randomBytes(24).toString('base64url'),
+      next.callbackSecret,
       g.ratePerSecond ?? null,
+      next.id,
     ],
   );
   return rows[0] ? toGateway(rows[0]) : 'name_taken';

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config.ts';
 import { type Db, openPglite, openPostgres } from './db.ts';
+import { setStoreSecretKey } from './sealed.ts';
 
 export interface LockInfo {
   pid: number;
@@ -56,6 +57,8 @@ export interface OpenedDb {
 }
 
 export async function openDatabase(config: Config, holder: string, poolSize = 10): Promise<OpenedDb> {
+  // Callback and link secrets in the rows are sealed with this process's key (store/sealed.ts).
+  setStoreSecretKey(config.secretKey);
   if (config.databaseUrl) {
     const db = openPostgres(config.databaseUrl, { max: poolSize, applicationName: `vestnik ${holder}` });
     return { db, advertise() {}, close: () => db.close() };

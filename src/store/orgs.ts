@@ -1,7 +1,10 @@
 /** Organisations (tenants) and the gateways every new one starts with. */
 import crypto from 'node:crypto';
+import { linkSecretContext } from '../core/secrets.ts';
 import { CHANNELS } from '../core/states.ts';
 import type { Queryable } from './db.ts';
+import { nextGatewayIdentity } from './gateways.ts';
+import { openStored, sealStored } from './sealed.ts';
 
 /** When the organisation's messages may go (issue 7): migration 0013 has the defaults and limits. */
 export interface DeliverySettings {
@@ -90,19 +93,24 @@ export function defaultWindow(env = process.env): { start: string; end: string }
 
 export async function createOrg(db: Queryable, name: string, timeZone = 'Europe/Moscow'): Promise<Org> {
   const window = defaultWindow();
-  // The secret that signs its public links (documents, unsubscribe): 256 bits from the CSPRNG.
+  // The secret that signs its public links (documents, unsubscribe): 256 bits from the CSPRNG, as
+  // hex, sealed for this organisation (decision 0020) — so its id is taken first.
+  const next = await db.query<{ id: number }>("SELECT nextval(pg_get_serial_sequence('orgs', 'id')) AS id");
+  const orgId = Number(next.rows[0]!.id);
+  const linkSecret = sealStored(crypto.randomBytes(32).toString('hex'), linkSecretContext(orgId));
   const { rows } = await db.query<OrgRow>(
-    `INSERT INTO orgs (name, time_zone, link_secret, window_start, window_end)
-     VALUES ($1, $2, $3, $4, $5) RETURNING *`,
-    [name, timeZone, crypto.randomBytes(32), window.start, window.end],
+    `INSERT INTO orgs (id, name, time_zone, link_secret, window_start, window_end)
+     OVERRIDING SYSTEM VALUE VALUES ($6, $1, $2, $3, $4, $5) RETURNING *`,
+    [name, timeZone, linkSecret, window.start, window.end, orgId],
   );
   const org = toOrg(rows[0]!);
   await db.query('INSERT INTO balances (org_id) VALUES ($1)', [org.id]);
   for (const channel of CHANNELS) {
+    const gateway = await nextGatewayIdentity(db);
     await db.query(
-      `INSERT INTO gateways (org_id, name, kind, channel, settings, callback_secret)
-       VALUES ($1, $2, 'sandbox', $3, '{}', $4)`,
-      [org.id, `sandbox-${channel}`, channel, crypto.randomBytes(24).toString('base64url')],
+      `INSERT INTO gateways (id, org_id, name, kind, channel, settings, callback_secret)
+       OVERRIDING SYSTEM VALUE VALUES ($5, $1, $2, 'sandbox', $3, '{}', $4)`,
+      [org.id, `sandbox-${channel}`, channel, gateway.callbackSecret, gateway.id],
     );
   }
   return org;
@@ -125,9 +133,11 @@ export async function countOrgs(db: Queryable): Promise<number> {
 
 /** The secret that signs the organisation's public links; never leaves the server. */
 export async function getLinkSecret(db: Queryable, orgId: number): Promise<Buffer | undefined> {
-  const { rows } = await db.query<{ link_secret: Uint8Array }>('SELECT link_secret FROM orgs WHERE id = $1', [
+  const { rows } = await db.query<{ link_secret: string }>('SELECT link_secret FROM orgs WHERE id = $1', [
     orgId,
   ]);
   const s = rows[0]?.link_secret;
-  return s ? Buffer.from(s) : undefined;
+  // Hex, sealed (decision 0020); a secret that does not open throws: links signed with anything
+  // else would not verify.
+  return s ? Buffer.from(openStored(s, linkSecretContext(orgId)), 'hex') : undefined;
 }

@@ -1,7 +1,7 @@
 /**
  * `vestnik serve` on a port another program holds: it says which address and why, exits non-zero
  * within a bounded time, and leaves nothing running or locked — the same data starts at once on a
- * free port.
+ * free port (with the secret key the embedded database made for itself on the first start).
  */
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -45,6 +45,13 @@ test('a server whose port is taken says so, exits non-zero and releases the data
     );
   }
   const server = await startServer(env);
+  if (TEST_ENGINE === 'pglite') {
+    // The embedded database's own secret key, made on first start (decision 0020).
+    const keyFile = path.join(env.VESTNIK_DATA_DIR!, 'secret.key');
+    assert.equal(fs.statSync(keyFile).mode & 0o777, 0o600);
+    assert.match(fs.readFileSync(keyFile, 'utf8'), /^[0-9a-f]{64}\n$/);
+    assert.doesNotMatch(server.output(), /development key/);
+  }
   const health = await fetch(`${server.url}/healthz`).then((res) => res.json());
   assert.equal((health as { status: string }).status, 'ok');
   assert.equal(await server.stop(), 0);

@@ -84,5 +84,8 @@ test('VESTNIK_SECRET_KEY: hex or base64 of 32 bytes; anything else, or none in p
   assert.deepEqual(loadConfig({ VESTNIK_SECRET_KEY: KEY.toString('hex') }).secretKey, KEY);
   assert.equal(loadConfig({}).secretKey, undefined);
   assert.throws(() => loadConfig({ VESTNIK_SECRET_KEY: 'short' }), ConfigError);
-  assert.throws(() => loadConfig({ NODE_ENV: 'production' }), /VESTNIK_SECRET_KEY is required/);
+  assert.throws(
+    () => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://127.0.0.1/vestnik' }),
+    /VESTNIK_SECRET_KEY is required/,
+  );
 });
