@@ -122,7 +122,29 @@ async function wizard(page: Page, shot: (n: string) => Promise<unknown>): Promis
   );
   await shot('06-step2-recipients');
   await page.click(sel('wizard-next'));
-  // Step 3: the message, with the segment counter as one types.
+  // Step 3: stop-words are shown as one types, each with its group and marked in the text.
+  await page.fill(sel('text-sms'), 'Акция! Скидка на кредит');
+  await page.waitForSelector(`${sel('text-sms-stopwords')} mark`);
+  const note = (await page.textContent(sel('text-sms-stopwords'))) ?? '';
+  assert.match(note, /Текст уйдёт на модерацию: найдены стоп-слова/);
+  assert.deepEqual(await page.locator(`${sel('text-sms-stopwords')} ${sel('stop-word')}`).allTextContents(), [
+    'Акция — акция (реклама)',
+    'Скидка — скидка (реклама)',
+    'кредит — кредит (финансовые услуги)',
+  ]);
+  assert.deepEqual(await page.locator(`${sel('text-sms-stopwords')} mark`).allTextContents(), [
+    'Акция',
+    'Скидка',
+    'кредит',
+  ]);
+  await shot('07b-step3-stop-words');
+  // The note fits a phone's 390 px: nothing scrolls sideways.
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.waitForTimeout(200);
+  const phoneWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+  assert.ok(phoneWidth <= 392, `step 3 with stop-words is ${phoneWidth} px wide on a 390 px screen`);
+  await page.setViewportSize({ width: 1280, height: 860 });
+  // The message, with the segment counter as one types; the meeting's text has no stop-word.
   await page.fill(
     sel('text-sms'),
     'Уважаемый {{ contact.name }}! Общее собрание СНТ «Берёзка» 14 июня в 11:00 у правления.',
@@ -132,6 +154,7 @@ async function wizard(page: Page, shot: (n: string) => Promise<unknown>): Promis
     sel('sms-segments'),
   );
   await page.waitForSelector(sel('preview'));
+  await page.waitForSelector(sel('text-sms-stopwords'), { state: 'detached' });
   await shot('07-step3-message');
   await page.click(sel('wizard-next'));
   // Step 4: the cost against the balance, then send.

@@ -4,8 +4,10 @@
  */
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import { useI18n } from '../../i18n/index.ts';
+import { ErrorNote } from '../../ui.tsx';
 import { channelOf, hasMessengerText, type StepProps } from './model.ts';
 import { Preview } from './Preview.tsx';
+import { StopWordNote, useStopWords } from './StopWords.tsx';
 import { TextEditor } from './TextEditor.tsx';
 
 export function StepMessage({ state, patch, onValid }: StepProps) {
@@ -25,6 +27,9 @@ export function StepMessage({ state, patch, onValid }: StepProps) {
     }),
     [problems],
   );
+
+  // The wizard has no sender field yet (the gateway's default name is used), so only texts are checked.
+  const stop = useStopWords(state);
 
   const anyBad = Object.values(bad).some(Boolean);
   const blocker =
@@ -54,6 +59,7 @@ export function StepMessage({ state, patch, onValid }: StepProps) {
               onChange={(sms) => patch({ sms })}
               channel="sms"
               testId="text-sms"
+              note={<StopWordNote check={stop.check} field="sms" testId="text-sms" />}
               maxLength={20_000}
               onProblems={report.sms}
               sms={{ translit: state.transliterate }}
@@ -75,6 +81,7 @@ export function StepMessage({ state, patch, onValid }: StepProps) {
                 onChange={(messenger) => patch({ messenger })}
                 channel="messenger"
                 testId="text-messenger"
+                note={<StopWordNote check={stop.check} field="messenger" testId="text-messenger" />}
                 maxLength={20_000}
                 onProblems={report.messenger}
               />
@@ -88,6 +95,7 @@ export function StepMessage({ state, patch, onValid }: StepProps) {
               onChange={(emailSubject) => patch({ emailSubject })}
               channel="email"
               testId="text-subject"
+              note={<StopWordNote check={stop.check} field="email.subject" testId="text-subject" />}
               line
               maxLength={500}
               onProblems={report.subject}
@@ -98,11 +106,13 @@ export function StepMessage({ state, patch, onValid }: StepProps) {
               onChange={(emailHtml) => patch({ emailHtml })}
               channel="email"
               testId="text-email"
+              note={<StopWordNote check={stop.check} field="email.html" testId="text-email" />}
               maxLength={500_000}
               onProblems={report.html}
             />
           </>
         )}
+        <ErrorNote error={stop.error} />
       </div>
       <Preview state={state} />
     </div>

@@ -3,7 +3,7 @@
  * inserts at the cursor, the server's template check under it, and for SMS the segment counter —
  * both asked once typing pauses.
  */
-import { useEffect, useLayoutEffect, useRef } from 'react';
+import { type ReactNode, useEffect, useLayoutEffect, useRef } from 'react';
 import { api } from '../../api.ts';
 import { type Key, useI18n } from '../../i18n/index.ts';
 import { ErrorNote, useAsync } from '../../ui.tsx';
@@ -41,6 +41,8 @@ interface Props {
   onProblems?: (has: boolean) => void;
   /** The SMS counter: inspect the text (transliterated when asked). */
   sms?: { translit: boolean };
+  /** Shown last, under the checks: the stop-words found in this text. */
+  note?: ReactNode;
 }
 
 export function TextEditor({
@@ -54,6 +56,7 @@ export function TextEditor({
   maxLength,
   onProblems,
   sms,
+  note,
 }: Props) {
   const { t } = useI18n();
   const ref = useRef<HTMLTextAreaElement & HTMLInputElement>(null);
@@ -153,6 +156,7 @@ export function TextEditor({
         </ul>
       ) : null}
       <ErrorNote error={check.error ?? inspect.error} />
+      {note}
     </div>
   );
 }
