@@ -20,7 +20,12 @@ function run(cmd, cmdArgs, env = {}) {
     cwd: root,
     stdio: ['ignore', 'pipe', 'inherit'],
     // Organisations the tests create send around the clock; the window's own tests set theirs.
-    env: { VESTNIK_DEFAULT_WINDOW: '00:00-24:00', ...process.env, ...env },
+    env: {
+      VESTNIK_DEFAULT_WINDOW: '00:00-24:00',
+      VESTNIK_MODERATION_DEFAULT: 'none',
+      ...process.env,
+      ...env,
+    },
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });

@@ -233,6 +233,15 @@ export const Campaign = Type.Object(
     launchedAt: Nullable(DateTime),
     launchedBy: Nullable(Type.String()),
     finishedAt: Nullable(DateTime),
+    moderation: Nullable(
+      Type.Object({
+        state: StringEnum(['waiting', 'approved', 'rejected'] as const),
+        decidedBy: Nullable(Type.String()),
+        decidedAt: Nullable(Type.String()),
+        reason: Nullable(Type.String({ description: 'why a moderator rejected it' })),
+        overdue: Type.Optional(Type.Boolean({ description: 'waited past the instance’s SLA' })),
+      }),
+    ),
   },
   { $id: 'Campaign' },
 );

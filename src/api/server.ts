@@ -30,6 +30,7 @@ import { publicLinkRoutes } from './routes/links.ts';
 import { listRoutes } from './routes/lists.ts';
 import { messageRoutes } from './routes/messages.ts';
 import { moderationRoutes } from './routes/moderation.ts';
+import { moderationQueueRoutes } from './routes/moderationQueue.ts';
 import { progressRoutes } from './routes/progress.ts';
 import { receiptRoutes } from './routes/receipts.ts';
 import { replyRoutes } from './routes/replies.ts';
@@ -173,6 +174,7 @@ export async function buildServer(deps: ServerDeps): Promise<App> {
   await app.register(controlRoutes(deps));
   await app.register(templateRoutes(deps));
   await app.register(moderationRoutes(deps));
+  await app.register(moderationQueueRoutes(deps));
   await app.register(importRoutes(deps));
   await app.register(documentRoutes(deps));
   await app.register(timingRoutes(deps));

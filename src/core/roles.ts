@@ -64,3 +64,17 @@ export function mayGrant(granter: Role, granted: Role): boolean {
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);
 }
+
+/**
+ * Whose moderation queue a person decides (issue 18, MD-4): instance staff every organisation's; an
+ * organisation's own moderators (the `moderate` permission) their own only when the organisation
+ * moderates itself (a setting instance staff grant); nobody else's.
+ */
+export function moderationScope(p: {
+  staff: boolean;
+  role: Role;
+  selfModeration: boolean;
+}): 'all' | 'own' | 'none' {
+  if (p.staff) return 'all';
+  return can(p.role, 'moderate') && p.selfModeration ? 'own' : 'none';
+}

@@ -57,5 +57,13 @@ export function mayAdvance(current: MessageState, next: MessageState): boolean {
   return RANK[next] > RANK[current];
 }
 
-export const CAMPAIGN_STATES = ['draft', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'] as const;
+export const CAMPAIGN_STATES = [
+  'draft',
+  'scheduled',
+  'moderation',
+  'sending',
+  'paused',
+  'completed',
+  'cancelled',
+] as const;
 export type CampaignState = (typeof CAMPAIGN_STATES)[number];

@@ -7,6 +7,7 @@
 
 import { formatRoubles } from '../core/pricing.ts';
 import type { EconomyDay } from '../core/schedule/plan.ts';
+import { holdCampaignAtLaunch } from '../services/moderation.ts';
 import {
   type Campaign,
   completeFinishedCampaigns,
@@ -65,6 +66,8 @@ export type LaunchResult =
       plan?: EconomyDay[];
       /** A scheduled or recurring campaign was armed, not sent: when it runs (SD-4). */
       scheduledFor?: Date;
+      /** It waits for a moderator (state «moderation», issue 18). */
+      moderation?: boolean;
     }
   | LaunchFailure;
 
@@ -247,6 +250,11 @@ export async function launchCampaign(
         });
       }
       await tx.query('UPDATE campaigns SET reserved_kopecks = $2 WHERE id = $1', [campaignId, cost]);
+      // Moderation (issue 18): written and reserved as any launch, parked until a moderator decides.
+      if (await holdCampaignAtLaunch(tx, org, campaign, initiator)) {
+        await setCampaignState(tx, orgId, campaignId, 'moderation', initiator);
+        return { ok: true, queued, excluded, costKopecks: cost, completed: false, moderation: true };
+      }
       await setCampaignState(tx, orgId, campaignId, 'sending', initiator);
       // Delivered at commit: idle workers wake as soon as the rows are visible.
       await tx.query('SELECT pg_notify($1, $2)', [DUE_CHANNEL, `campaign:${campaignId}`]);

@@ -15,6 +15,7 @@ import { DateTime } from 'luxon';
 import { launchAt, nextRun } from '../core/schedule/plan.ts';
 import { type Campaign, insertCampaign, lockDueRun } from '../store/campaigns.ts';
 import type { Db, Queryable } from '../store/db.ts';
+import { moderationSlaMinutes, sweepOverdue } from '../store/moderation.ts';
 import { getOrg, type Org } from '../store/orgs.ts';
 import type { LinkSettings } from './extras.ts';
 
@@ -96,6 +97,8 @@ async function spawnRun(db: Db, orgId: number, parentId: number, now: Date): Pro
 
 /** One pass: everything due by `now` launched or spawned. Returns the campaigns it launched. */
 export async function runScheduler(db: Db, now: Date, links?: LinkSettings): Promise<number[]> {
+  // Moderation's SLA (issue 18): what waited too long is marked overdue once, for its initiator.
+  await sweepOverdue(db, now, moderationSlaMinutes());
   const { rows } = await db.query<DueRow>(
     `SELECT id, org_id, recurrence, launched_by FROM campaigns
      WHERE state = 'scheduled' AND next_run_at <= $1 ORDER BY next_run_at, id LIMIT 100`,

@@ -6,7 +6,8 @@
 import type { Config } from '../config.ts';
 import type { Db } from '../store/db.ts';
 import { topUp } from '../store/ledger.ts';
-import { countOrgs, createOrg } from '../store/orgs.ts';
+import { setStaff } from '../store/moderation.ts';
+import { countOrgs, createOrg, newOrgModerationMode } from '../store/orgs.ts';
 import { createUser, generatePassword } from './accounts.ts';
 import { loadDemoData } from './demo.ts';
 import { loadDemoLoans, loadDemoReceipts } from './demoDocuments.ts';
@@ -28,7 +29,16 @@ export async function firstStart(db: Db, config: Config): Promise<FirstStart | u
     await tx.query('SELECT pg_advisory_xact_lock(7465737)');
     if ((await countOrgs(tx)) > 0) return undefined;
     const orgName = config.demo ? 'СНТ «Берёзка» (демо)' : 'Моя организация';
-    const org = await createOrg(tx, orgName);
+    // Moderation (issue 18): a real first organisation starts in manual like any new one; the demo
+    // association in automatic, so its ordinary notices go out at once and only a stop-word waits.
+    // Its owner is instance staff and can decide its queue.
+    const mode = newOrgModerationMode();
+    const org = await createOrg(
+      tx,
+      orgName,
+      undefined,
+      config.demo && mode === 'manual' ? 'automatic' : mode,
+    );
     const email = config.adminEmail ?? 'admin@vestnik.local';
     const password = config.adminPassword ?? generatePassword();
     const user = await createUser(tx, {
@@ -40,6 +50,7 @@ export async function firstStart(db: Db, config: Config): Promise<FirstStart | u
     });
     if (!user.ok)
       throw new Error(`VESTNIK_ADMIN_EMAIL/PASSWORD: ${user.problem.field} ${user.problem.message}`);
+    await setStaff(tx, user.value.email, true);
     const demo = config.demo ? await loadDemoData(tx, org.id) : undefined;
     if (demo) {
       const today = new Date().toISOString().slice(0, 10);

@@ -8,6 +8,7 @@ import { gatewaySecretContext, isSecretSetting, type SecretBox, splitSecrets } f
 import { CHANNELS, type Channel } from '../core/states.ts';
 import { type Gateway, GatewaySettingsError } from '../providers/provider.ts';
 import { GATEWAY_KINDS } from '../providers/registry.ts';
+import { smscInboundUrl } from '../providers/smsc.ts';
 import type { Db } from '../store/db.ts';
 import { findGateway, type GatewayRow, insertGateway, updateGateway } from '../store/gateways.ts';
 
@@ -42,6 +43,8 @@ export interface GatewayView {
   /** Names of the credentials that are set (values are never shown). */
   secrets: string[];
   callbackUrl: string;
+  /** Where the provider passes incoming messages, when it is set up on its side (SMSC's handler). */
+  inboundUrl?: string;
 }
 
 export function viewGateway(row: GatewayRow, box: SecretBox, publicUrl: string): GatewayView {
@@ -63,6 +66,9 @@ export function viewGateway(row: GatewayRow, box: SecretBox, publicUrl: string):
     settings,
     secrets,
     callbackUrl: `${publicUrl}/api/v1/callbacks/${row.id}`,
+    ...(row.kind === 'smsc'
+      ? { inboundUrl: smscInboundUrl(`${publicUrl}/api/v1/callbacks/${row.id}`, row.callbackSecret) }
+      : {}),
   };
 }
 

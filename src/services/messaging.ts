@@ -11,11 +11,13 @@ import { transliterate } from '../core/sms/translit.ts';
 import type { Channel } from '../core/states.ts';
 import { addressFor } from '../dispatch/launch.ts';
 import { getContact } from '../store/contacts.ts';
-import type { Db } from '../store/db.ts';
+import type { Db, Queryable } from '../store/db.ts';
 import { primaryGateway } from '../store/gateways.ts';
 import { insertSingleMessage, type Message } from '../store/messages.ts';
+import { getOrg } from '../store/orgs.ts';
 import { findSender } from '../store/senders.ts';
 import { listTariffs } from '../store/tariffs.ts';
+import { holdSingleMessage, WAITING_REASON } from './moderation.ts';
 
 export interface SingleSend {
   channel: Channel;
@@ -51,8 +53,13 @@ export async function sendSingle(
   if ((s.to === undefined) === (s.contactId === undefined))
     return fail('to', s.to ?? null, 'give exactly one of `to` and `contactId`');
   // The gateway and the tariffs do not depend on the recipient: asked for at once, side by side, on
-  // the pool's connections (a single send's latency is its round trips, issue 6).
-  const lookups = Promise.all([primaryGateway(db, orgId, s.channel), listTariffs(db, orgId)]);
+  // the pool's connections (a single send's latency is its round trips, issue 6); the organisation
+  // for its moderation mode (issue 18) likewise.
+  const lookups = Promise.all([
+    primaryGateway(db, orgId, s.channel),
+    listTariffs(db, orgId),
+    getOrg(db, orgId),
+  ]);
   lookups.catch(() => undefined); // awaited below unless the input is refused first
   let address: string;
   let contactId: number | null = null;
@@ -73,7 +80,7 @@ export async function sendSingle(
     if (!a.ok) return a;
     address = a.value;
   }
-  const [gateway, tariffs] = await lookups;
+  const [gateway, tariffs, org] = await lookups;
   if (!gateway) return fail('channel', s.channel, `no enabled gateway for channel ${s.channel}`);
   if (s.sender !== undefined) {
     const sender = await findSender(db, gateway.id, s.sender);
@@ -101,21 +108,35 @@ export async function sendSingle(
       ]),
     )
     .digest('hex');
-  const r = await insertSingleMessage(db, {
-    orgId,
-    contactId,
-    channel: s.channel,
-    gatewayId: gateway.id,
-    address,
-    subject: s.subject ?? null,
-    body,
-    initiator,
-    idempotencyKey: s.idempotencyKey ?? null,
-    requestHash,
-    sender: s.sender ?? null,
-    segments: priced.segments,
-    priceKopecks: priced.priceKopecks,
-  });
+  // Written, then parked in the same transaction when moderation wants a look (issue 18): the
+  // insert's NOTIFY is delivered at commit, when no worker can claim the parked row any more.
+  const moderated = org !== undefined && org.moderationMode !== 'none';
+  let held = false;
+  const insert = (q: Queryable) =>
+    insertSingleMessage(q, {
+      orgId,
+      contactId,
+      channel: s.channel,
+      gatewayId: gateway.id,
+      address,
+      subject: s.subject ?? null,
+      body,
+      initiator,
+      idempotencyKey: s.idempotencyKey ?? null,
+      requestHash,
+      sender: s.sender ?? null,
+      segments: priced.segments,
+      priceKopecks: priced.priceKopecks,
+    });
+  const r = moderated
+    ? await db.transaction(async (tx) => {
+        const written = await insert(tx);
+        if (written.ok && written.created)
+          held = await holdSingleMessage(tx, org, written.message, initiator);
+        return written;
+      })
+    : await insert(db);
+  if (r.ok && held) r.message.reason = WAITING_REASON;
   if (!r.ok)
     return {
       ok: false,

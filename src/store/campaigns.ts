@@ -66,6 +66,17 @@ export interface Campaign {
   launchedAt: Date | null;
   launchedBy: string | null;
   finishedAt: Date | null;
+  /** Moderation's last word on it (issue 18); null when it never waited. */
+  moderation: CampaignModeration | null;
+}
+
+/** Waiting, or decided by whom, when and why; `overdue` once it waited past the SLA. */
+export interface CampaignModeration {
+  state: 'waiting' | 'approved' | 'rejected';
+  decidedBy: string | null;
+  decidedAt: string | null;
+  reason: string | null;
+  overdue?: boolean;
 }
 
 interface Row {
@@ -97,6 +108,7 @@ interface Row {
   launched_at: Date | null;
   launched_by: string | null;
   finished_at: Date | null;
+  moderation: CampaignModeration | null;
 }
 
 /** A campaign written before per-channel texts had only its primary channel's text. */
@@ -134,6 +146,7 @@ const toCampaign = (r: Row): Campaign => ({
   launchedAt: r.launched_at,
   launchedBy: r.launched_by,
   finishedAt: r.finished_at,
+  moderation: r.moderation ?? null,
 });
 
 export interface CampaignInput {

@@ -20,11 +20,18 @@ export interface DeliverySettings {
   dailyCapPerRecipient: number | null;
 }
 
+/** Moderation of what the organisation sends (issue 18, MD-1). */
+export const MODERATION_MODES = ['none', 'automatic', 'manual'] as const;
+export type ModerationMode = (typeof MODERATION_MODES)[number];
+
 export interface Org extends DeliverySettings {
   id: number;
   name: string;
   timeZone: string;
   createdAt: Date;
+  moderationMode: ModerationMode;
+  /** Its own moderators decide its queue (instance staff grant it); otherwise only staff do. */
+  selfModeration: boolean;
 }
 
 interface OrgRow {
@@ -39,6 +46,8 @@ interface OrgRow {
   messenger_wait_seconds: number;
   economy_messenger_wait_seconds: number;
   daily_cap_per_recipient: number | null;
+  moderation_mode: ModerationMode;
+  self_moderation: boolean;
 }
 
 const toOrg = (r: OrgRow): Org => ({
@@ -53,6 +62,8 @@ const toOrg = (r: OrgRow): Org => ({
   messengerWaitSeconds: r.messenger_wait_seconds,
   economyMessengerWaitSeconds: r.economy_messenger_wait_seconds,
   dailyCapPerRecipient: r.daily_cap_per_recipient,
+  moderationMode: r.moderation_mode,
+  selfModeration: r.self_moderation,
 });
 
 const SETTING_COLUMNS: Record<keyof DeliverySettings, string> = {
@@ -91,7 +102,31 @@ export function defaultWindow(env = process.env): { start: string; end: string }
   return m ? { start: m[1]!, end: m[2]! } : { start: '10:00', end: '23:00' };
 }
 
-export async function createOrg(db: Queryable, name: string, timeZone = 'Europe/Moscow'): Promise<Org> {
+/**
+ * The instance's moderation mode for organisations not told otherwise: `VESTNIK_MODERATION_DEFAULT`,
+ * automatic by default. The product's own ways to create one (the CLI, the first start) ask for
+ * manual (issue 18); the test suite sets `none` so its organisations send as before.
+ */
+export function defaultModerationMode(env = process.env): ModerationMode {
+  const v = env.VESTNIK_MODERATION_DEFAULT;
+  return (MODERATION_MODES as readonly string[]).includes(v ?? '') ? (v as ModerationMode) : 'automatic';
+}
+
+/**
+ * The mode of an organisation created through the product (`vestnik org create`, the first start):
+ * manual — a stranger's first campaign is looked at. An instance whose default is `none` moderates
+ * nothing (a trusted single-tenant install; the test suite), its new organisations included.
+ */
+export function newOrgModerationMode(env = process.env): ModerationMode {
+  return defaultModerationMode(env) === 'none' ? 'none' : 'manual';
+}
+
+export async function createOrg(
+  db: Queryable,
+  name: string,
+  timeZone = 'Europe/Moscow',
+  moderationMode: ModerationMode = defaultModerationMode(),
+): Promise<Org> {
   const window = defaultWindow();
   // The secret that signs its public links (documents, unsubscribe): 256 bits from the CSPRNG, as
   // hex, sealed for this organisation (decision 0020) — so its id is taken first.
@@ -99,9 +134,9 @@ export async function createOrg(db: Queryable, name: string, timeZone = 'Europe/
   const orgId = Number(next.rows[0]!.id);
   const linkSecret = sealStored(crypto.randomBytes(32).toString('hex'), linkSecretContext(orgId));
   const { rows } = await db.query<OrgRow>(
-    `INSERT INTO orgs (id, name, time_zone, link_secret, window_start, window_end)
-     OVERRIDING SYSTEM VALUE VALUES ($6, $1, $2, $3, $4, $5) RETURNING *`,
-    [name, timeZone, linkSecret, window.start, window.end, orgId],
+    `INSERT INTO orgs (id, name, time_zone, link_secret, window_start, window_end, moderation_mode)
+     OVERRIDING SYSTEM VALUE VALUES ($6, $1, $2, $3, $4, $5, $7) RETURNING *`,
+    [name, timeZone, linkSecret, window.start, window.end, orgId, moderationMode],
   );
   const org = toOrg(rows[0]!);
   await db.query('INSERT INTO balances (org_id) VALUES ($1)', [org.id]);

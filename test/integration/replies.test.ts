@@ -193,6 +193,32 @@ test('a callback without the gateway secret stores nothing', async () => {
   const r = await incoming(org.gw, { id: 'x', phone: '79120000002', mes: 'СТОП' }, 'wrong');
   assert.equal(r.status, 401, r.text);
   assert.deepEqual((await org.call('GET', '/api/v1/replies')).body.items, []);
+  // The URL to give SMSC is shown with the gateway, and it is the one that works.
+  const gws = await org.call('GET', '/api/v1/gateways');
+  const shown = gws.body.items.find((g: { id: number }) => g.id === org.gw.id);
+  assert.equal(
+    shown.inboundUrl,
+    `${api.config.publicUrl}/api/v1/callbacks/${org.gw.id}?s=${org.gw.callbackSecret}`,
+  );
+  const sandbox = gws.body.items.find((g: { kind: string }) => g.kind === 'sandbox');
+  assert.equal(sandbox.inboundUrl, undefined);
+  const ok = await api.call(
+    'POST',
+    new URL(shown.inboundUrl).pathname + new URL(shown.inboundUrl).search,
+    'phone=79120000002&mes=%D0%A1%D0%A2%D0%9E%D0%9F',
+    {
+      key: null,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    },
+  );
+  assert.equal(ok.status, 200, ok.text);
+  assert.deepEqual(
+    (await org.call('GET', '/api/v1/replies')).body.items.map((x: { text: string; isStop: boolean }) => [
+      x.text,
+      x.isStop,
+    ]),
+    [['СТОП', true]],
+  );
 });
 
 test("the stop words are the organisation's: set, checked with the bad word named, and used", async () => {

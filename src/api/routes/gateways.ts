@@ -42,6 +42,9 @@ const Gateway = Type.Object({
   settings: Settings,
   secrets: Type.Array(Type.String(), { description: 'names of the credentials that are set' }),
   callbackUrl: Type.String({ description: 'give this to the provider for delivery reports' }),
+  inboundUrl: Type.Optional(
+    Type.String({ description: "SMSC: give this as the handler of incoming SMS in SMSC's settings" }),
+  ),
 });
 
 const GatewayBody = Type.Object({

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { isRole, type Role } from '../../core/roles.ts';
 import { changeUser, createApiKey, createUser, generatePassword } from '../../services/accounts.ts';
 import { listApiKeys, revokeApiKey } from '../../store/apiKeys.ts';
-import { createOrg, listOrgs } from '../../store/orgs.ts';
+import { createOrg, listOrgs, newOrgModerationMode } from '../../store/orgs.ts';
 import { listUsers } from '../../store/users.ts';
 import { CliError } from '../io.ts';
 import { parseId, printJson, type Runtime, resolveOrg, withDb } from '../runtime.ts';
@@ -22,7 +22,10 @@ export function registerAccountCommands(program: Command, rt: Runtime): void {
     .requiredOption('--name <name>', 'its name, e.g. "СНТ Ромашка"')
     .option('--time-zone <zone>', 'its time zone', 'Europe/Moscow')
     .action(async (o: { name: string; timeZone: string }) => {
-      const created = await withDb(rt, 'org create', (db) => createOrg(db, o.name.trim(), o.timeZone));
+      // A new organisation starts in manual moderation (issue 18); instance staff change it.
+      const created = await withDb(rt, 'org create', (db) =>
+        createOrg(db, o.name.trim(), o.timeZone, newOrgModerationMode()),
+      );
       io.out(`Created organisation ${created.id}: ${created.name}`);
     });
   org

@@ -61,7 +61,8 @@ function describe(g: GatewayView): string {
     `Gateway ${g.id} «${g.name}»: ${g.kind}, ${g.channel}, priority ${g.priority}, ` +
     `${g.enabled ? 'enabled' : 'disabled'}, ${rate}\n` +
     `  settings: ${JSON.stringify(g.settings)}\n  credentials set: ${secrets}\n` +
-    `  delivery reports to: ${g.callbackUrl}`
+    `  delivery reports to: ${g.callbackUrl}` +
+    (g.inboundUrl ? `\n  incoming SMS to: ${g.inboundUrl}` : '')
   );
 }
 
