@@ -23,6 +23,8 @@ function run(cmd, cmdArgs, env = {}) {
     env: {
       VESTNIK_DEFAULT_WINDOW: '00:00-24:00',
       VESTNIK_MODERATION_DEFAULT: 'none',
+      // The test servers (sandbox-http, SMPP, SMTP, Kannel) listen on loopback; gateways may reach them.
+      VESTNIK_GATEWAY_PRIVATE_HOSTS: '127.0.0.0/8,::1',
       ...process.env,
       ...env,
     },

@@ -9,9 +9,15 @@
  * A request that was written but not answered in time may have been accepted by the provider: the
  * outcome says so, and the message is sent again (delivery to a gateway is at-least-once; the
  * gateways pass Vestnik's message id as the provider's client reference where it takes one).
+ *
+ * Every host is checked before a connection is opened (hostGuard.ts: after DNS resolution, the
+ * connection going to the checked address), and redirects are never followed: no provider's API
+ * redirects, and a redirect is how a public host would point the server at an internal one.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import http from 'node:http';
 import https from 'node:https';
+import { checkLiteral, guardedLookup, type HostGuard, HostRefusedError, instanceGuard } from './hostGuard.ts';
 import { GatewaySettingsError, type OutgoingMessage, type SendOutcome } from './provider.ts';
 
 export interface HttpAnswer {
@@ -32,11 +38,42 @@ export class HttpTimeoutError extends Error {
   override name = 'HttpTimeoutError';
 }
 
+/** A provider's answer redirected elsewhere: refused, never followed. */
+export class RedirectRefusedError extends Error {
+  override name = 'RedirectRefusedError';
+  readonly code = 'REDIRECT_REFUSED';
+}
+
+/** `http://host:port/` of a URL: what messages show of it (no path, no query, no credentials). */
+export function originOf(url: string): string {
+  try {
+    return `${new URL(url).origin}/`;
+  } catch {
+    return url.split(/[?#]/)[0]!;
+  }
+}
+
+/** A request's answer as testGateway sees it: the status, never the body. */
+export type AnswerObserver = (answer: { url: string; status: number }) => void;
+const observers = new AsyncLocalStorage<AnswerObserver>();
+
+/**
+ * Runs `fn`, telling `observer` the status of every answer its requests get: `vestnik gateway test`
+ * reports a failed check by its status, never by what the answer said (it may be an internal page).
+ */
+export function observeAnswers<T>(observer: AnswerObserver, fn: () => Promise<T>): Promise<T> {
+  return observers.run(observer, fn);
+}
+
 /** Keep-alive agents for one gateway instance; `close` drops the idle sockets. */
 export class HttpClient {
   private readonly agents: { http: http.Agent; https: https.Agent };
 
-  constructor(maxSockets = 32) {
+  constructor(
+    maxSockets = 32,
+    /** The instance's host policy; tests give their own resolver. */
+    private readonly guard: HostGuard = instanceGuard,
+  ) {
     this.agents = {
       http: new http.Agent({ keepAlive: true, maxSockets }),
       https: new https.Agent({ keepAlive: true, maxSockets }),
@@ -48,11 +85,32 @@ export class HttpClient {
     const lib = secure ? https : http;
     const headers: Record<string, string | number> = { ...r.headers };
     if (r.body !== undefined) headers['content-length'] = Buffer.byteLength(r.body);
+    const shown = originOf(r.url);
+    try {
+      // URL parsing has made 2130706433 and 0x7f.1 into 127.0.0.1 already; names go to the lookup.
+      checkLiteral(new URL(r.url).hostname, shown, this.guard.policy());
+    } catch (err) {
+      return Promise.reject(err);
+    }
+    const lookup = guardedLookup(this.guard, () => shown);
     return new Promise((resolve, reject) => {
       const req = lib.request(
         r.url,
-        { method: r.method, agent: secure ? this.agents.https : this.agents.http, headers },
+        { method: r.method, agent: secure ? this.agents.https : this.agents.http, headers, lookup },
         (res) => {
+          const status = res.statusCode ?? 0;
+          observers.getStore()?.({ url: r.url, status });
+          if (status >= 300 && status < 400 && res.headers.location) {
+            clearTimeout(timer);
+            res.destroy();
+            reject(
+              new RedirectRefusedError(
+                `${shown} answered ${status}, a redirect to ${originOf(new URL(res.headers.location, r.url).href)}; ` +
+                  'gateways do not follow redirects: set the final address',
+              ),
+            );
+            return;
+          }
           let text = '';
           res.setEncoding('utf8');
           res.on('data', (c: string) => {
@@ -60,7 +118,7 @@ export class HttpClient {
           });
           res.on('end', () => {
             clearTimeout(timer);
-            resolve({ status: res.statusCode ?? 0, text });
+            resolve({ status, text });
           });
           res.on('error', (err) => {
             clearTimeout(timer);
@@ -95,6 +153,8 @@ export function describeFailure(
 ): { rawStatus: string; reason: string } {
   const where = url.split('?')[0];
   const e = err as NodeJS.ErrnoException;
+  if (e instanceof HostRefusedError || e instanceof RedirectRefusedError)
+    return { rawStatus: e.code, reason: e.message };
   if (e instanceof HttpTimeoutError)
     return {
       rawStatus: 'TIMEOUT',

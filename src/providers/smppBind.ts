@@ -4,6 +4,7 @@
  * throttling pause, and the delivery receipts that arrive on it.
  */
 import smpp, { type DecodedMessage, type Pdu, type Session } from 'smpp';
+import { guardedConnect } from './hostGuard.ts';
 import type { ReportListener, SendOutcome, StatusReport } from './provider.ts';
 import {
   bindFailure,
@@ -79,7 +80,7 @@ export class SmppBind {
     const s = this.s;
     this.state = 'connecting';
     this.connecting = new Promise<void>((resolve) => {
-      const session = smpp.connect({ host: s.host, port: s.port });
+      const session = smpp.connect(guardedConnect(s.host, s.port));
       this.session = session;
       const timer = this.later(s.responseSeconds * 1000, () => {
         this.lastError = {

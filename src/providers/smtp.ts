@@ -31,6 +31,10 @@
  * Bounces the relay may send later go to the From address's mailbox, not to Vestnik.
  * `vestnik gateway test` calls verify(): connect, TLS, login — nothing is sent.
  *
+ * Every connection is opened here, to an address of the host checked by hostGuard.ts (no private
+ * or metadata address unless the instance allows it), and handed to nodemailer as an open socket;
+ * TLS (from the first byte or by STARTTLS) still checks the certificate against the host's name.
+ *
  * Settings: host (required), port (587; 465 when secure), secure (TLS from the first byte; default
  * when port is 465), requireTLS (STARTTLS required, default true unless secure; false only for a
  * relay on a trusted network), user, password (secret), from (required), fromName, replyTo,
@@ -39,10 +43,12 @@
  * older name dkim_private_key is read too), statusDeadlineSeconds (3600).
  */
 import crypto from 'node:crypto';
+import net from 'node:net';
 import nodemailer, { type SendMailOptions } from 'nodemailer';
 import SMTPConnection from 'nodemailer/lib/smtp-connection';
 import { headerDisplayName } from '../core/email/displayName.ts';
 import { ehloOffersSmtpUtf8, localPart, needsSmtpUtf8 } from '../core/email/smtputf8.ts';
+import { guardedConnect } from './hostGuard.ts';
 import {
   acceptedIsDelivered,
   type Gateway,
@@ -253,8 +259,47 @@ export function createSmtpGateway(ctx: GatewayContext): SmtpGateway {
     throw new GatewaySettingsError('channel', `an smtp gateway sends e-mail, not ${ctx.channel}`);
   const s = smtpSettings(ctx.settings);
   const domain = s.from.slice(s.from.lastIndexOf('@') + 1);
+
+  /** A plain TCP connection to a checked address of the host; nodemailer starts TLS on it. */
+  function connectChecked(): Promise<net.Socket> {
+    return new Promise((resolve, reject) => {
+      let socket: net.Socket;
+      try {
+        socket = net.connect(guardedConnect(s.host, s.port));
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      const timer = setTimeout(
+        () =>
+          socket.destroy(
+            Object.assign(new Error(`no connection in ${s.timeoutMs} ms`), { code: 'ETIMEDOUT' }),
+          ),
+        s.timeoutMs,
+      );
+      socket.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.removeAllListeners('error');
+        resolve(socket);
+      });
+    });
+  }
+
   const transport = nodemailer.createTransport({
     pool: true,
+    getSocket: (
+      _options: unknown,
+      callback: (err: Error | null, socket?: { connection: net.Socket }) => void,
+    ) => {
+      connectChecked().then(
+        (connection) => callback(null, { connection }),
+        (err: Error) => callback(err),
+      );
+    },
     host: s.host,
     port: s.port,
     secure: s.secure,
@@ -296,34 +341,38 @@ export function createSmtpGateway(ctx: GatewayContext): SmtpGateway {
   /** Whether the server offers SMTPUTF8, asked on a connection of its own (the pool's are hidden). */
   function offersSmtpUtf8(): Promise<boolean> {
     if (utf8Check && Date.now() - utf8Check.at < SMTPUTF8_CHECK_MS) return utf8Check.offered;
-    const offered = new Promise<boolean>((resolve, reject) => {
-      const conn = new SMTPConnection({
-        host: s.host,
-        port: s.port,
-        secure: s.secure,
-        requireTLS: s.requireTLS,
-        connectionTimeout: s.timeoutMs,
-        greetingTimeout: s.timeoutMs,
-        socketTimeout: s.timeoutMs,
-        ...(s.tlsCa ? { tls: { ca: s.tlsCa } } : {}),
-        logger: false,
-      });
-      let settled = false;
-      const settle = (err: Error | null, yes = false) => {
-        if (settled) return;
-        settled = true;
-        if (err) {
-          conn.close();
-          reject(err);
-        } else {
-          conn.quit();
-          resolve(yes);
-        }
-      };
-      conn.once('error', (err: Error) => settle(err));
-      // At 'connect' the last answer is the EHLO after STARTTLS: the extensions for the letters.
-      conn.connect(() => settle(null, ehloOffersSmtpUtf8(String(conn.lastServerResponse || ''))));
-    });
+    const offered = connectChecked().then(
+      (connection) =>
+        new Promise<boolean>((resolve, reject) => {
+          const conn = new SMTPConnection({
+            connection,
+            host: s.host,
+            port: s.port,
+            secure: s.secure,
+            requireTLS: s.requireTLS,
+            connectionTimeout: s.timeoutMs,
+            greetingTimeout: s.timeoutMs,
+            socketTimeout: s.timeoutMs,
+            ...(s.tlsCa ? { tls: { ca: s.tlsCa } } : {}),
+            logger: false,
+          });
+          let settled = false;
+          const settle = (err: Error | null, yes = false) => {
+            if (settled) return;
+            settled = true;
+            if (err) {
+              conn.close();
+              reject(err);
+            } else {
+              conn.quit();
+              resolve(yes);
+            }
+          };
+          conn.once('error', (err: Error) => settle(err));
+          // At 'connect' the last answer is the EHLO after STARTTLS: the extensions for the letters.
+          conn.connect(() => settle(null, ehloOffersSmtpUtf8(String(conn.lastServerResponse || ''))));
+        }),
+    );
     const check = { offered, at: Date.now() };
     utf8Check = check;
     offered.catch(() => {

@@ -6,6 +6,8 @@
  */
 import { gatewaySecretContext, isSecretSetting, type SecretBox, splitSecrets } from '../core/secrets.ts';
 import { CHANNELS, type Channel } from '../core/states.ts';
+import { HostRefusedError, instanceGuard, resolveChecked } from '../providers/hostGuard.ts';
+import { observeAnswers, originOf } from '../providers/http.ts';
 import { type Gateway, GatewaySettingsError } from '../providers/provider.ts';
 import { GATEWAY_KINDS } from '../providers/registry.ts';
 import { smscInboundUrl } from '../providers/smsc.ts';
@@ -90,11 +92,51 @@ async function check(kind: string, channel: Channel, settings: Record<string, un
       callbackSecret: 'check',
     });
     await g.close?.();
-    return { ok: true, value: null };
   } catch (err) {
     if (err instanceof GatewaySettingsError) return fail(400, `settings.${err.setting}`, err.message);
     return fail(400, 'settings', (err as Error).message);
   }
+  return checkHosts(settings);
+}
+
+/** How long saving waits for a gateway's host to resolve; a name that does not resolve is checked again at each connection. */
+const SAVE_RESOLVE_MS = 3000;
+
+/**
+ * The hosts a gateway connects to (`url` of the HTTP kinds, `host` of SMPP and SMTP) must not be
+ * internal addresses unless the instance allows them (providers/hostGuard.ts): refused when saved,
+ * naming the setting, as well as at every connection. A name that does not resolve now is let
+ * through (the provider's DNS may be down; the connection checks it again).
+ */
+async function checkHosts(settings: Record<string, unknown>): Promise<Done<null>> {
+  for (const setting of ['url', 'host'] as const) {
+    const value = settings[setting];
+    if (typeof value !== 'string' || value === '') continue;
+    let host = value;
+    let shown = value;
+    if (setting === 'url') {
+      try {
+        host = new URL(value).hostname;
+        shown = originOf(value);
+      } catch {
+        continue; // the factory names a malformed URL
+      }
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        resolveChecked(host, shown, instanceGuard),
+        new Promise((resolve) => {
+          timer = setTimeout(resolve, SAVE_RESOLVE_MS);
+        }),
+      ]);
+    } catch (err) {
+      if (err instanceof HostRefusedError) return fail(400, `settings.${setting}`, err.message);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  return { ok: true, value: null };
 }
 
 export interface NewGateway {
@@ -232,28 +274,56 @@ export async function testGateway(row: GatewayRow, box: SecretBox, publicUrl: st
     const where = err instanceof GatewaySettingsError ? `setting ${err.setting}: ` : '';
     return { ok: false, checked: 'nothing', message: `${where}${(err as Error).message}` };
   }
+  // The statuses of the HTTP answers: a failed check is told by its status, never by what the
+  // answer said — the URL is the organisation's to choose, and the answer may be an internal page.
+  let answered: { url: string; status: number } | null = null;
   try {
-    if (gateway.balance) {
-      const { kopecks } = await gateway.balance();
-      return {
-        ok: true,
-        checked: 'balance',
-        message: `balance ${(kopecks / 100).toFixed(2)} ₽ — the credentials work`,
-      };
-    }
-    if (gateway.verify) return { ok: true, checked: 'credentials', message: await gateway.verify() };
-    return {
-      ok: true,
-      checked: 'nothing',
-      message: `a ${row.kind} gateway has no balance or credential check: its settings are valid, but only a test send would show that the provider accepts them`,
-    };
+    return await observeAnswers(
+      (a) => {
+        answered = a;
+      },
+      async (): Promise<GatewayCheck> => {
+        if (gateway.balance) {
+          const { kopecks } = await gateway.balance();
+          return {
+            ok: true,
+            checked: 'balance',
+            message: `balance ${(kopecks / 100).toFixed(2)} ₽ — the credentials work`,
+          };
+        }
+        if (gateway.verify) return { ok: true, checked: 'credentials', message: await gateway.verify() };
+        return {
+          ok: true,
+          checked: 'nothing',
+          message: `a ${row.kind} gateway has no balance or credential check: its settings are valid, but only a test send would show that the provider accepts them`,
+        };
+      },
+    );
   } catch (err) {
+    const last = answered as { url: string; status: number } | null;
     return {
       ok: false,
       checked: gateway.balance ? 'balance' : 'credentials',
-      message: (err as Error).message,
+      message: last && !(err instanceof HostRefusedError) ? answerFailure(last) : (err as Error).message,
     };
   } finally {
     await gateway.close?.();
   }
+}
+
+/** A failed check's HTTP answer in general words: its address (without the query) and status only. */
+function answerFailure(a: { url: string; status: number }): string {
+  const why =
+    a.status === 401 || a.status === 403
+      ? 'the provider refused the credentials: check them'
+      : a.status === 404
+        ? 'no such address: check the setting url'
+        : a.status === 429
+          ? 'too many requests: try again later'
+          : a.status >= 500
+            ? 'the provider failed to answer the check'
+            : a.status >= 300 && a.status < 400
+              ? 'a redirect, which gateways do not follow: set the final address'
+              : 'the answer was not a successful check (wrong credentials or settings)';
+  return `${a.url.split(/[?#]/)[0]} answered HTTP ${a.status}: ${why}; the answer itself is not shown`;
 }

@@ -158,7 +158,7 @@ test('API: add a gateway — credentials sealed and never returned, the setting 
   const test1 = await org.call('POST', `/api/v1/gateways/${r.body.id}/test`);
   assert.equal(test1.status, 200);
   assert.equal(test1.body.ok, false);
-  assert.match(test1.body.message, /check email and apiKey/);
+  assert.match(test1.body.message, /answered HTTP 401: the provider refused the credentials/);
   const edited = await org.call('PATCH', `/api/v1/gateways/${r.body.id}`, {
     priority: -1,
     ratePerSecond: null,
