@@ -17,6 +17,10 @@ import { createTestApi } from '../helpers/api.ts';
 import { waitFor } from '../helpers/db.ts';
 import { type FakeProvider, type Recorded, startFakeProvider } from '../helpers/fakeHttp.ts';
 
+// As the suite runs them (scripts/test.js): the providers here listen on loopback, and campaigns go without moderation.
+process.env.VESTNIK_GATEWAY_PRIVATE_HOSTS ??= '127.0.0.0/8,::1';
+process.env.VESTNIK_MODERATION_DEFAULT ??= 'none';
+
 const api = await createTestApi();
 const { db } = api;
 

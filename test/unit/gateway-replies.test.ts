@@ -11,6 +11,9 @@ import { createSmscGateway, smscInboundUrl } from '../../src/providers/smsc.ts';
 import { createTelegramGateway, mapTelegramUpdates } from '../../src/providers/telegram.ts';
 import { type FakeProvider, startFakeProvider } from '../helpers/fakeHttp.ts';
 
+// As the suite runs them (scripts/test.js): the providers here listen on loopback.
+process.env.VESTNIK_GATEWAY_PRIVATE_HOSTS ??= '127.0.0.0/8,::1';
+
 const SECRET = 'the-gateway-secret';
 const smsc = createSmscGateway({
   gatewayId: 3,
