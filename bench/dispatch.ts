@@ -44,6 +44,9 @@ const N = Math.round(Number(process.env.VESTNIK_BENCH_N ?? 1_000_000) * SCALE);
 const N_PEERS = Math.round(Number(process.env.BENCH_PEERS_N ?? 50_000 * SCALE));
 const N_PGLITE = Math.round(Number(process.env.BENCH_PGLITE_N ?? 100_000 * SCALE));
 const N_SMALL = 10_000;
+// The emulated provider listens on 127.0.0.1, which gateways may reach only when the instance allows
+// it (providers/hostGuard.ts); the workers, in this process or spawned with its environment, do.
+process.env.VESTNIK_GATEWAY_PRIVATE_HOSTS ??= '127.0.0.1';
 const LATENCY_SENDS = 300;
 const BIN = path.resolve('bin/vestnik.js');
 const SEED_000 = translateAliases(

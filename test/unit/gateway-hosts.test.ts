@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import http from 'node:http';
 import net from 'node:net';
 import { after, test } from 'node:test';
+import tls from 'node:tls';
 import {
   checkLiteral,
   guardedConnect,
@@ -19,6 +20,8 @@ import {
   refusedKind,
 } from '../../src/providers/hostGuard.ts';
 import { HttpClient, RedirectRefusedError } from '../../src/providers/http.ts';
+import { createSmtpGateway } from '../../src/providers/smtp.ts';
+import { TEST_TLS } from '../helpers/smtp.ts';
 
 /** Names the tests resolve; anything else is «not found», as an unknown name would be. */
 const NAMES: Record<string, string[]> = {
@@ -236,4 +239,47 @@ test('SMPP and SMTP connections: literals and names checked, allowed ones connec
   );
   assert.equal(await connectOutcome('public.test', port, guard('public.test')), 'connected');
   assert.equal(await connectOutcome('127.0.0.1', port, guard('127.0.0.0/8')), 'connected');
+});
+
+test('SMTP: the connection goes to the checked address, and TLS still names (and checks) the host', async () => {
+  const names: unknown[] = [];
+  const server = tls.createServer({ key: TEST_TLS.key, cert: TEST_TLS.cert }, (socket) => {
+    names.push((socket as tls.TLSSocket & { servername?: string }).servername);
+    socket.write('220 mail.test ESMTP\r\n');
+    socket.on('data', () => socket.end('421 closing\r\n'));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  after(() => new Promise<void>((r) => server.close(() => r())));
+  const port = (server.address() as net.AddressInfo).port;
+  const before = process.env.VESTNIK_GATEWAY_PRIVATE_HOSTS;
+  after(() => {
+    if (before === undefined) delete process.env.VESTNIK_GATEWAY_PRIVATE_HOSTS;
+    else process.env.VESTNIK_GATEWAY_PRIVATE_HOSTS = before;
+  });
+  const gateway = () =>
+    createSmtpGateway({
+      gatewayId: 1,
+      channel: 'email',
+      callbackUrl: 'http://127.0.0.1/',
+      callbackSecret: 'x',
+      settings: {
+        host: 'localhost',
+        port,
+        secure: true,
+        from: 'a@b.ru',
+        tlsCa: TEST_TLS.cert,
+        timeoutMs: 3000,
+      },
+    });
+  delete process.env.VESTNIK_GATEWAY_PRIVATE_HOSTS;
+  const refused = gateway();
+  await assert.rejects(refused.verify(), /`localhost:\d+` resolves to a loopback address/);
+  await refused.close?.();
+  assert.deepEqual(names, []);
+  process.env.VESTNIK_GATEWAY_PRIVATE_HOSTS = '127.0.0.0/8,::1';
+  const allowed = gateway();
+  // The certificate (for localhost) was accepted: the server's 421 is the answer, not a TLS error.
+  await assert.rejects(allowed.verify(), /421 closing/);
+  await allowed.close?.();
+  assert.deepEqual(names, ['localhost']);
 });

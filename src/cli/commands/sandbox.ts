@@ -41,6 +41,10 @@ export function registerSandboxCommand(program: Command, rt: Runtime): void {
         );
       const provider = await startSandboxProvider(behaviour, { port: num('port', o.port!, 65535) });
       rt.io.out(`Sandbox provider listening on ${provider.url} (stats: ${provider.url}/v1/stats)`);
+      rt.io.out(
+        'Gateways reach no loopback or private address unless the server allows it: run the server and ' +
+          'its workers with VESTNIK_GATEWAY_PRIVATE_HOSTS=127.0.0.1 to add a sandbox-http gateway with this url.',
+      );
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
