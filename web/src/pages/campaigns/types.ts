@@ -1,7 +1,15 @@
 /** The shapes the campaign pages read from the API (src/api/schemas.ts, src/api/routes/progress.ts). */
 import type { Key } from '../../i18n/index.ts';
 
-export const CAMPAIGN_STATES = ['draft', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'] as const;
+export const CAMPAIGN_STATES = [
+  'draft',
+  'scheduled',
+  'moderation',
+  'sending',
+  'paused',
+  'completed',
+  'cancelled',
+] as const;
 export type CampaignState = (typeof CAMPAIGN_STATES)[number];
 export const MESSAGE_STATES = [
   'queued',
