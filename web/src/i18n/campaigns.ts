@@ -67,6 +67,11 @@ export const ru = {
   'report.col.cost': 'Стоимость',
   'report.col.when': 'Отправлено / итог',
   'report.noMessages': 'Сообщений нет.',
+  'report.moderation.waiting':
+    'Рассылка ждёт модератора: её стоимость зарезервирована, сообщения уйдут после одобрения (в дневное окно получателей).',
+  'report.moderation.overdue':
+    'Рассылка ждёт модератора дольше обещанного срока; решение ещё не принято. Стоимость зарезервирована.',
+  'report.moderation.rejected': 'Модератор отклонил рассылку: {reason}. Резерв возвращён на баланс.',
   'report.parts': 'частей доставлено: {delivered} из {total}',
   'report.more': 'Показать ещё',
   'report.runs': 'Запуски по расписанию',
@@ -142,6 +147,12 @@ export const en: typeof ru = {
   'report.col.cost': 'Cost',
   'report.col.when': 'Sent / final',
   'report.noMessages': 'No messages.',
+  'report.moderation.waiting':
+    'The campaign awaits a moderator: its cost is reserved; the messages go once approved (in the recipients’ daytime window).',
+  'report.moderation.overdue':
+    'The campaign has waited for a moderator longer than promised; no decision yet. Its cost is reserved.',
+  'report.moderation.rejected':
+    'A moderator rejected the campaign: {reason}. The reservation went back to the balance.',
   'report.parts': 'parts delivered: {delivered} of {total}',
   'report.more': 'Show more',
   'report.runs': 'Scheduled runs',

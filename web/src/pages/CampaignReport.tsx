@@ -136,6 +136,16 @@ export function CampaignReport({ id }: { id: number }) {
       {live ? <p className="hint">{t('report.live', { seconds: everyMs / 1000 })}</p> : null}
       <ErrorNote error={actionError ?? error} />
       {c.scheduleError ? <ErrorNote error={new Error(c.scheduleError)} /> : null}
+      {c.moderation?.state === 'waiting' ? (
+        <p className="notice" data-test="moderation-waiting">
+          {t(c.moderation.overdue ? 'report.moderation.overdue' : 'report.moderation.waiting')}
+        </p>
+      ) : null}
+      {c.moderation?.state === 'rejected' ? (
+        <p className="error" data-test="moderation-rejected" role="status">
+          {t('report.moderation.rejected', { reason: c.moderation.reason ?? '—' })}
+        </p>
+      ) : null}
 
       <div className="grid stats">
         <Stat label={t('report.recipients')} value={number(recipients)} test="recipients" />

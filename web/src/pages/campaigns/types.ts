@@ -36,6 +36,12 @@ export interface Campaign {
   nextRunAt: string | null;
   schedule: { at?: string } | null;
   scheduleError: string | null;
+  /** Moderation's last word on it (issue 18): waiting, approved or rejected with the reason. */
+  moderation: {
+    state: 'waiting' | 'approved' | 'rejected';
+    reason: string | null;
+    overdue?: boolean;
+  } | null;
   createdAt: string;
   launchedAt: string | null;
   finishedAt: string | null;
@@ -83,4 +89,5 @@ export interface Paged<T> {
 export const campaignStateKey = (s: string) => `campaign.state.${s}` as Key;
 export const messageStateKey = (s: string) => `message.state.${s}` as Key;
 /** Still moving: the report polls these. */
-export const isLive = (s: CampaignState) => s === 'sending' || s === 'paused' || s === 'scheduled';
+export const isLive = (s: CampaignState) =>
+  s === 'sending' || s === 'paused' || s === 'scheduled' || s === 'moderation';
