@@ -34,6 +34,8 @@ declare module 'smpp' {
     pause(): void;
     resume(): void;
     bind_transceiver(options: Record<string, unknown>, callback?: ResponseCallback): boolean;
+    bind_transmitter(options: Record<string, unknown>, callback?: ResponseCallback): boolean;
+    bind_receiver(options: Record<string, unknown>, callback?: ResponseCallback): boolean;
     submit_sm(options: Record<string, unknown>, callback?: ResponseCallback): boolean;
     deliver_sm(options: Record<string, unknown>, callback?: ResponseCallback): boolean;
     enquire_link(options?: Record<string, unknown>, callback?: ResponseCallback): boolean;

@@ -23,7 +23,28 @@ export interface SmppSettings {
   submitIdForm: IdForm;
   receiptIdForm: IdForm;
   statusDeadlineSeconds: number;
+  /** Which binds to open (smpp.ts): one transceiver, a transmitter and a receiver, or one of them. */
+  bindType: BindType;
+  /** data_coding for a text in the GSM alphabet: 0 (the SMSC's default), 1 (IA5/ASCII) or 3 (Latin-1). */
+  gsmDataCoding: GsmDataCoding;
+  concatenation: Concatenation;
+  destTon: number;
+  destNpi: number;
+  /** Binds of each kind to this account that all Vestnik processes together may hold (smppLeases.ts). */
+  maxBinds: number;
 }
+
+export type BindType = 'transceiver' | 'transmitter+receiver' | 'transmitter' | 'receiver';
+export const BIND_TYPES: readonly BindType[] = [
+  'transceiver',
+  'transmitter+receiver',
+  'transmitter',
+  'receiver',
+];
+export const GSM_DATA_CODINGS = [0, 1, 3] as const;
+export type GsmDataCoding = (typeof GSM_DATA_CODINGS)[number];
+export const CONCATENATIONS = ['udh8', 'udh16', 'sar', 'payload'] as const;
+export type Concatenation = (typeof CONCATENATIONS)[number];
 
 function text(raw: Record<string, unknown>, key: string, fallback: string | null, max: number): string {
   const v = raw[key] ?? fallback;
@@ -53,6 +74,13 @@ function number(
   if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max)
     throw new GatewaySettingsError(key, `${key} must be a number from ${min} to ${max}`);
   return v;
+}
+
+function oneOf<T>(raw: Record<string, unknown>, key: string, values: readonly T[], fallback: T): T {
+  const v = raw[key] ?? fallback;
+  if (!values.includes(v as T))
+    throw new GatewaySettingsError(key, `${key} must be one of ${values.join(', ')} (got ${String(v)})`);
+  return v as T;
 }
 
 function form(raw: Record<string, unknown>, key: string): IdForm {
@@ -85,5 +113,11 @@ export function smppSettings(raw: Record<string, unknown>): SmppSettings {
     submitIdForm: form(raw, 'submitIdForm'),
     receiptIdForm: form(raw, 'receiptIdForm'),
     statusDeadlineSeconds: number(raw, 'statusDeadlineSeconds', 172_800, 1, 30 * 86_400),
+    bindType: oneOf(raw, 'bindType', BIND_TYPES, 'transceiver'),
+    gsmDataCoding: oneOf(raw, 'gsmDataCoding', GSM_DATA_CODINGS, 0),
+    concatenation: oneOf(raw, 'concatenation', CONCATENATIONS, 'udh8'),
+    destTon: Math.trunc(number(raw, 'destTon', 1, 0, 255)),
+    destNpi: Math.trunc(number(raw, 'destNpi', 1, 0, 255)),
+    maxBinds: Math.trunc(number(raw, 'maxBinds', 1, 1, 100)),
   };
 }

@@ -1,7 +1,9 @@
 /**
  * An SMSC for the SMPP gateway's tests: the `smpp` package's server on 127.0.0.1 at a free port. It
- * checks the bind's password, records every bind, submit_sm and enquire_link, answers each submit as
- * the test says (an id, an error status, or not at all), and sends deliver_sm receipts on demand.
+ * checks the bind's password, takes transceiver, transmitter and receiver binds (refusing more than
+ * `maxBinds` of a kind at once, as SMSCs do, with ESME_RALYBND), records every bind, submit_sm and
+ * enquire_link, answers each submit as the test says (an id, an error status, or not at all), and
+ * sends deliver_sm (receipts, replies) on demand on a bind that may receive them.
  */
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
@@ -14,9 +16,17 @@ export class FakeSmsc {
   readonly server = smpp.createServer({}, (session) => this.accept(session));
   readonly binds: Pdu[] = [];
   readonly submits: Pdu[] = [];
+  /** The kind of bind each submit_sm came on. */
+  readonly submittedOn: string[] = [];
   readonly enquires: number[] = [];
   readonly held: { session: Session; pdu: Pdu }[] = [];
   sessions: Session[] = [];
+  /** The kind of each bound session: transceiver, transmitter or receiver. */
+  readonly modes = new Map<Session, string>();
+  /** Most binds of one kind at once; more are refused (ESME_RALYBND). */
+  maxBinds = Number.POSITIVE_INFINITY;
+  /** The most binds of each kind there were at once. */
+  readonly mostBound = new Map<string, number>();
   password = 'secret';
   next: (pdu: Pdu, n: number) => Answer = (_pdu, n) => ({ id: (1000 + n).toString(16).toUpperCase() });
   maxUnanswered = 0;
@@ -34,12 +44,17 @@ export class FakeSmsc {
       if (chunk) this.octets.push(chunk);
       return chunk;
     };
-    session.on('bind_transceiver', (pdu: Pdu) => {
-      this.binds.push(pdu);
-      const ok = pdu.password === this.password;
-      session.send(pdu.response(ok ? { system_id: 'fake' } : { command_status: 0x0e }));
-      if (ok) this.sessions.push(session);
-    });
+    for (const mode of ['transceiver', 'transmitter', 'receiver'])
+      session.on(`bind_${mode}`, (pdu: Pdu) => {
+        this.binds.push(pdu);
+        const bound = this.sessions.filter((x) => this.modes.get(x) === mode).length;
+        const status = pdu.password !== this.password ? 0x0e : bound >= this.maxBinds ? 0x05 : 0;
+        session.send(pdu.response(status === 0 ? { system_id: 'fake' } : { command_status: status }));
+        if (status !== 0) return;
+        this.sessions.push(session);
+        this.modes.set(session, mode);
+        this.mostBound.set(mode, Math.max(this.mostBound.get(mode) ?? 0, bound + 1));
+      });
     session.on('enquire_link', (pdu: Pdu) => {
       this.enquires.push(Date.now());
       if (this.answerEnquire) session.send(pdu.response());
@@ -47,6 +62,7 @@ export class FakeSmsc {
     session.on('unbind', (pdu: Pdu) => session.send(pdu.response()));
     session.on('submit_sm', (pdu: Pdu) => {
       this.submits.push(pdu);
+      this.submittedOn.push(this.modes.get(session) ?? 'unbound');
       const a = this.next(pdu, this.submits.length);
       if (a === 'hold') {
         this.held.push({ session, pdu });
@@ -63,9 +79,12 @@ export class FakeSmsc {
     return (this.server.address() as AddressInfo).port;
   }
 
-  /** Sends a deliver_sm on the newest bind; resolves with the gateway's deliver_sm_resp status. */
+  /**
+   * Sends a deliver_sm on the newest bind that may receive (a transceiver or a receiver); resolves
+   * with the gateway's deliver_sm_resp status.
+   */
   deliver(fields: Record<string, unknown>): Promise<number> {
-    const session = this.sessions.at(-1);
+    const session = this.sessions.filter((x) => this.modes.get(x) !== 'transmitter').at(-1);
     assert.ok(session, 'no bound session to deliver on');
     return new Promise((resolve) => session.deliver_sm(fields, (resp) => resolve(resp.command_status)));
   }

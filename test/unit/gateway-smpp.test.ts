@@ -192,12 +192,13 @@ for (const [name, body, coding, parts] of [
         wire.includes(Buffer.from([0x05, 0x00, 0x03, ref!, parts, i])),
         `UDH of part ${i} on the wire`,
       );
-    // Accepted when all parts are; the first part's id stands for the message.
+    // Accepted when all parts are; the first part's id stands for the message, every part's listed.
     assert.deepEqual(out, {
       id: 4,
       kind: 'accepted',
       providerId: normaliseId('3E9', 'hex'),
       rawStatus: 'ESME_ROK',
+      partIds: ['3E9', '3EA', '3EB'].map((h) => normaliseId(h, 'hex')),
     });
     // The next long message takes the next reference.
     await gw.send([sms(5, body)]);
@@ -336,8 +337,8 @@ test('receipts: hex, decimal and padded ids match the submit id; states and raw 
   assert.equal(await smsc.deliver({ esm_class: 4, short_message: receipt('000000FF', 'EXPIRED') }), 0);
   // The receipted_message_id and message_state TLVs, without a text.
   assert.equal(await smsc.deliver({ esm_class: 4, receipted_message_id: '777', message_state: 8 }), 0);
-  // A reply from a subscriber (no receipt bit) is acknowledged and not a report.
-  assert.equal(await smsc.deliver({ esm_class: 0, short_message: 'STOP' }), 0);
+  // A reply from a subscriber (no receipt bit) is not a report; with no inbound listener it waits.
+  assert.equal(await smsc.deliver({ esm_class: 0, short_message: 'STOP' }), 0x64);
   assert.deepEqual(got, [
     { providerId: ids[0], state: 'delivered', rawStatus: 'DELIVRD err:000' },
     { providerId: ids[1], state: 'undelivered', rawStatus: 'UNDELIV err:012' },
@@ -346,11 +347,11 @@ test('receipts: hex, decimal and padded ids match the submit id; states and raw 
   ]);
 });
 
-test('receipts: not acknowledged until written; a later part of a long message does not count', async () => {
+test('receipts: not acknowledged until written; every part of a long message reported', async () => {
   const { smsc, gw } = await setup();
   smsc.next = (_p, n) => ({ id: String(500 + n) });
   const [long] = await gw.send([sms(40, 'x'.repeat(200))]);
-  assert.equal(long?.kind === 'accepted' && long.providerId, '501');
+  assert.deepEqual(long?.kind === 'accepted' && [long.providerId, long.partIds], ['501', ['501', '502']]);
   const receipt = (id: string) => `id:${id} stat:DELIVRD err:000`;
   // No listener yet: «try later» (ESME_RX_T_APPN) so the SMSC delivers it again.
   assert.equal(await smsc.deliver({ esm_class: 4, short_message: receipt('501') }), 0x64);
@@ -362,12 +363,16 @@ test('receipts: not acknowledged until written; a later part of a long message d
   });
   assert.equal(await smsc.deliver({ esm_class: 4, short_message: receipt('501') }), 0x64);
   fail = false;
-  assert.equal(await smsc.deliver({ esm_class: 4, short_message: receipt('502') }), 0);
+  const from = { source_addr_ton: 1, source_addr_npi: 1, source_addr: '79161234567' };
+  assert.equal(await smsc.deliver({ ...from, esm_class: 4, short_message: receipt('502') }), 0);
   assert.equal(await smsc.deliver({ esm_class: 4, short_message: receipt('501') }), 0);
-  assert.deepEqual(got, [{ providerId: '501', state: 'delivered', rawStatus: 'DELIVRD err:000' }]);
+  assert.deepEqual(got, [
+    { providerId: '502', state: 'delivered', rawStatus: 'DELIVRD err:000', destination: '+79161234567' },
+    { providerId: '501', state: 'delivered', rawStatus: 'DELIVRD err:000' },
+  ]);
 });
 
-test("a later part's receipt before the message's last part is answered: not the message's", async () => {
+test("a later part's receipt before the message's last part is answered: reported with its own id", async () => {
   const { smsc, gw } = await setup();
   const got: StatusReport[] = [];
   gw.onReports!(async (reports) => {
@@ -379,8 +384,8 @@ test("a later part's receipt before the message's last part is answered: not the
   assert.equal(await smsc.deliver({ esm_class: 4, short_message: 'id:702 stat:UNDELIV err:001' }), 0);
   smsc.release({ message_id: '703' });
   const [out] = await sending;
-  assert.equal(out?.kind === 'accepted' && out.providerId, '701');
-  assert.deepEqual(got, []);
+  assert.deepEqual(out?.kind === 'accepted' && out.partIds, ['701', '702', '703']);
+  assert.deepEqual(got, [{ providerId: '702', state: 'undelivered', rawStatus: 'UNDELIV err:001' }]);
 });
 
 test('a listener binds at once: receipts for messages sent before a restart arrive without a send', async () => {
