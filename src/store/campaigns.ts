@@ -351,7 +351,8 @@ export async function countMessagesByState(
 }
 
 /**
- * Cancels a draft or sending campaign: its messages not yet handed to a gateway become excluded.
+ * Cancels a draft, scheduled, waiting (moderation) or sending campaign: its messages not yet handed
+ * to a gateway become excluded.
  * A message a worker holds right now (leased) finishes its send; `excludeLeftovers` catches it if it
  * comes back for a retry.
  */
@@ -364,10 +365,12 @@ export async function cancelCampaign(
   // worker's message rows could deadlock with that worker's charge, which locks the campaign.
   const { rows } = await db.query<{ state: CampaignState }>(
     `UPDATE campaigns SET state = 'cancelled', finished_at = now()
-     WHERE org_id = $1 AND id = $2 AND state IN ('draft', 'scheduled', 'sending') RETURNING state`,
+     WHERE org_id = $1 AND id = $2 AND state IN ('draft', 'scheduled', 'moderation', 'sending') RETURNING state`,
     [orgId, id],
   );
   if (!rows[0]) return (await getCampaign(db, orgId, id)) ? 'finished' : 'not_found';
+  // One waiting for a moderator leaves the queue: its initiator withdrew it.
+  await db.query("DELETE FROM moderation_items WHERE kind = 'campaign' AND ref_id = $1", [id]);
   await excludeLeftovers(db, [id]);
   await db.transaction((tx) => releaseCampaigns(tx, [id], 'campaign cancelled: unspent reservation'));
   return 'ok';

@@ -116,7 +116,7 @@ test('a manual organisation’s first campaign waits, and goes out through the d
     assert.ok(queue.body.oldestSeconds >= 0);
     assert.equal(queue.body.slaMinutes, 5);
 
-    const ok = await api.call('POST', `/api/v1/moderation/queue/campaign/${id}/approve`, {}, staff);
+    const ok = await api.call('POST', `/api/v1/moderation/queue/campaigns/${id}/approve`, {}, staff);
     assert.equal(ok.status, 200, ok.text);
     await waitFor(
       async () =>
@@ -164,7 +164,7 @@ test('automatic: «Акция! Скидка 20%» waits, «Общее собра
   const reserved = (await getBalance(api.db, org.id)).reservedKopecks;
   const noReason = await api.call(
     'POST',
-    `/api/v1/moderation/queue/campaign/${promo}/reject`,
+    `/api/v1/moderation/queue/campaigns/${promo}/reject`,
     { reason: ' ' },
     staff,
   );
@@ -172,7 +172,7 @@ test('automatic: «Акция! Скидка 20%» waits, «Общее собра
   assert.equal(noReason.body.error.code, 'reason_required');
   const r = await api.call(
     'POST',
-    `/api/v1/moderation/queue/campaign/${promo}/reject`,
+    `/api/v1/moderation/queue/campaigns/${promo}/reject`,
     { reason: 'реклама без согласия получателей' },
     staff,
   );
@@ -196,8 +196,16 @@ test('automatic: «Акция! Скидка 20%» waits, «Общее собра
     ],
   );
   assert.equal((await getBalance(api.db, org.id)).balanceKopecks, before.balanceKopecks, 'nothing charged');
-  const again = await api.call('POST', `/api/v1/moderation/queue/campaign/${promo}/approve`, {}, staff);
+  const again = await api.call('POST', `/api/v1/moderation/queue/campaigns/${promo}/approve`, {}, staff);
   assert.equal(again.status, 404, 'decided once');
+
+  // The initiator may withdraw one that waits: cancelled, released, out of the queue.
+  const sale = await campaignOf(api, org, 'Распродажа до воскресенья', 0);
+  assert.equal((await launch(api, org, sale)).state, 'moderation');
+  const cancelled = await api.call('POST', `/api/v1/campaigns/${sale}/cancel`, undefined, { key: org.key });
+  assert.equal(cancelled.status, 200, cancelled.text);
+  assert.equal((await getBalance(api.db, org.id)).reservedKopecks, reserved - held.reservedKopecks);
+  assert.equal((await api.call('GET', '/api/v1/moderation/queue', undefined, staff)).body.items.length, 0);
 });
 
 test('a single send with «казино» waits; approved it is sent, rejected its hold is released', async () => {
@@ -241,12 +249,12 @@ test('a single send with «казино» waits; approved it is sent, rejected i
       ],
     );
     assert.equal(
-      (await api.call('POST', `/api/v1/moderation/queue/message/${held.body.id}/approve`, {}, staff)).status,
+      (await api.call('POST', `/api/v1/moderation/queue/messages/${held.body.id}/approve`, {}, staff)).status,
       200,
     );
     const rej = await api.call(
       'POST',
-      `/api/v1/moderation/queue/message/${other.body.id}/reject`,
+      `/api/v1/moderation/queue/messages/${other.body.id}/reject`,
       { reason: 'азартные игры' },
       staff,
     );
@@ -276,14 +284,14 @@ test('roles: an admin cannot change its own mode, staff can; staff see all, a mo
   const ownerA = await person(api, a.id, 'owner@a.test', 'owner');
 
   for (const caller of [a, ownerA]) {
-    const own = await api.call('PUT', `/api/v1/orgs/${a.id}/moderation`, { mode: 'none' }, caller);
+    const own = await api.call('PUT', '/api/v1/moderation/mode', { orgId: a.id, mode: 'none' }, caller);
     assert.equal(own.status, 403);
     assert.equal(own.body.error.code, 'staff_only');
   }
-  const set = await api.call('PUT', `/api/v1/orgs/${a.id}/moderation`, { mode: 'automatic' }, staff);
+  const set = await api.call('PUT', '/api/v1/moderation/mode', { orgId: a.id, mode: 'automatic' }, staff);
   assert.deepEqual(set.body, { orgId: a.id, mode: 'automatic', selfModeration: false });
-  await api.call('PUT', `/api/v1/orgs/${a.id}/moderation`, { mode: 'manual' }, staff);
-  assert.equal((await api.call('GET', `/api/v1/orgs/${a.id}/moderation`, undefined, a)).body.mode, 'manual');
+  await api.call('PUT', '/api/v1/moderation/mode', { orgId: a.id, mode: 'manual' }, staff);
+  assert.equal((await api.call('GET', '/api/v1/moderation/mode', undefined, a)).body.mode, 'manual');
 
   const ca = await campaignOf(api, a, 'Вода будет отключена', 1);
   const cb = await campaignOf(api, b, 'Свет будет отключён', 1);
@@ -296,16 +304,16 @@ test('roles: an admin cannot change its own mode, staff can; staff see all, a mo
   assert.equal(refused.status, 403, 'the organisation is moderated by staff');
   assert.equal(refused.body.error.code, 'not_moderator');
 
-  await api.call('PUT', `/api/v1/orgs/${a.id}/moderation`, { selfModeration: true }, staff);
+  await api.call('PUT', '/api/v1/moderation/mode', { orgId: a.id, selfModeration: true }, staff);
   const own = (await api.call('GET', '/api/v1/moderation/queue', undefined, modA)).body;
   assert.deepEqual(
     own.items.map((i: any) => [i.org.id, i.id]),
     [[a.id, ca]],
   );
-  const foreign = await api.call('POST', `/api/v1/moderation/queue/campaign/${cb}/approve`, {}, modA);
+  const foreign = await api.call('POST', `/api/v1/moderation/queue/campaigns/${cb}/approve`, {}, modA);
   assert.equal(foreign.status, 404, 'another organisation’s item is not theirs');
   assert.equal(
-    (await api.call('POST', `/api/v1/moderation/queue/campaign/${ca}/approve`, {}, modA)).status,
+    (await api.call('POST', `/api/v1/moderation/queue/campaigns/${ca}/approve`, {}, modA)).status,
     200,
   );
   // A key is never staff, whatever its role.

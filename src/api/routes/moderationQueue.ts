@@ -16,7 +16,6 @@ import { errorResponses, Id, Nullable, StringEnum } from '../schemas.ts';
 import type { App, ServerDeps } from '../server.ts';
 
 const KINDS = ['campaign', 'message'] as const;
-const ItemParams = Type.Object({ kind: StringEnum(KINDS), id: Id });
 const OrgModeration = Type.Object({
   orgId: Id,
   mode: StringEnum(MODERATION_MODES, 'none: straight out; automatic: a stop-word waits; manual: all waits'),
@@ -95,9 +94,9 @@ export const moderationQueueRoutes =
       async (req) => queueView(db, await scopeOf(db, who(req))),
     );
 
-    const decideRoute = (action: 'approve' | 'reject') =>
+    const decideRoute = (kind: 'campaign' | 'message', action: 'approve' | 'reject') =>
       app.post(
-        `/api/v1/moderation/queue/:kind/:id/${action}`,
+        `/api/v1/moderation/queue/${kind}s/:id/${action}`,
         {
           schema: {
             tags: ['moderation'],
@@ -105,7 +104,7 @@ export const moderationQueueRoutes =
               action === 'approve'
                 ? 'Approve: it goes on (the daytime window and schedule still apply)'
                 : 'Reject with a reason: the reservation is released, the initiator sees why',
-            params: ItemParams,
+            params: Type.Object({ id: Id }),
             ...(action === 'reject'
               ? {
                   body: Type.Object(
@@ -120,7 +119,7 @@ export const moderationQueueRoutes =
         async (req) => {
           const p = who(req);
           const scope = await scopeOf(db, p);
-          const { kind, id } = req.params as { kind: 'campaign' | 'message'; id: number };
+          const { id } = req.params as { id: number };
           const reason = ((req.body as { reason?: string } | undefined)?.reason ?? '').trim();
           if (action === 'reject' && reason === '')
             throw new ApiError(
@@ -142,23 +141,24 @@ export const moderationQueueRoutes =
           return { kind, id, decision: action };
         },
       );
-    decideRoute('approve');
-    decideRoute('reject');
+    for (const kind of KINDS) {
+      decideRoute(kind, 'approve');
+      decideRoute(kind, 'reject');
+    }
 
-    const OrgParams = Type.Object({ id: Id });
     app.get(
-      '/api/v1/orgs/:id/moderation',
+      '/api/v1/moderation/mode',
       {
         schema: {
           tags: ['moderation'],
-          summary: 'The organisation’s moderation mode',
-          params: OrgParams,
+          summary: 'An organisation’s moderation mode (default: the caller’s; staff: any)',
+          querystring: Type.Object({ orgId: Type.Optional(Id) }),
           response: { 200: OrgModeration, ...errorResponses },
         },
       },
       async (req) => {
         const p = who(req);
-        const id = req.params.id;
+        const id = req.query.orgId ?? p.orgId;
         if (id !== p.orgId && !(await isStaff(db, p.userId))) throw notFound(`organisation ${id}`);
         const org = await getOrg(db, id);
         if (!org) throw notFound(`organisation ${id}`);
@@ -167,14 +167,14 @@ export const moderationQueueRoutes =
     );
 
     app.put(
-      '/api/v1/orgs/:id/moderation',
+      '/api/v1/moderation/mode',
       {
         schema: {
           tags: ['moderation'],
-          summary: 'Set the organisation’s moderation mode (instance staff only)',
-          params: OrgParams,
+          summary: 'Set an organisation’s moderation mode (instance staff only)',
           body: Type.Object(
             {
+              orgId: Id,
               mode: Type.Optional(StringEnum(MODERATION_MODES)),
               selfModeration: Type.Optional(Type.Boolean()),
             },
@@ -185,16 +185,15 @@ export const moderationQueueRoutes =
       },
       async (req) => {
         const p = who(req);
-        const id = req.params.id;
+        const { orgId: id, ...change } = req.body;
         if (!(await isStaff(db, p.userId)))
           throw new ApiError(
             403,
             'staff_only',
             'only the instance’s staff change an organisation’s moderation; its own admins cannot',
           );
-        const body = req.body;
         const changed = await db.transaction(async (tx) => {
-          if (!(await setOrgModeration(tx, id, body))) return false;
+          if (!(await setOrgModeration(tx, id, change))) return false;
           await insertAudit(tx, {
             orgId: id,
             kind: 'org',
@@ -202,7 +201,7 @@ export const moderationQueueRoutes =
             action: 'mode',
             reason: null,
             decidedBy: p.initiator,
-            texts: body,
+            texts: change,
           });
           return true;
         });

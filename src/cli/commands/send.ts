@@ -8,6 +8,7 @@ import { CHANNELS, type Channel } from '../../core/states.ts';
 import { startDispatcher } from '../../dispatch/dispatcher.ts';
 import { GatewayPool } from '../../dispatch/gatewayPool.ts';
 import { sendSingle } from '../../services/messaging.ts';
+import { WAITING_REASON } from '../../services/moderation.ts';
 import type { Db } from '../../store/db.ts';
 import { getMessage, type Message } from '../../store/messages.ts';
 import { CliError } from '../io.ts';
@@ -72,6 +73,8 @@ export function registerSendCommand(program: Command, rt: Runtime): void {
             );
           }
           const { id } = r.value.message;
+          // Waiting for a moderator (issue 18): nothing to hand over until it is approved.
+          if (r.value.message.reason === WAITING_REASON) return r.value.message;
           if (rt.serverDb) {
             rt.wake?.();
             return waitUntilHanded(db, orgId, id, 10_000);
