@@ -1,7 +1,8 @@
 /**
  * A campaign through a real SMPP bind, end to end: launch, the worker submits each two-part text,
  * and delivery receipts arriving on the bind — in another form of the id than the submit answer's —
- * reach the database through the gateway pool's listener and complete the campaign. One receipt
+ * reach the database through the gateway pool's listener and complete the campaign. Each part's
+ * receipt counts (delivered when both parts are, undelivered as soon as one is), and one receipt
  * even overtakes its submit_sm_resp (SD-3): it is kept and applied when the submit is recorded.
  */
 import assert from 'node:assert/strict';
@@ -57,15 +58,17 @@ test('a campaign through an SMPP bind: parts submitted, receipts on the bind mak
   assert.equal(launched.ok && launched.queued, 3);
 
   // Each part gets its own id; the third contact's first part is held to let its receipt go first.
-  const firstPart = new Map<string, string>();
+  const partIds = new Map<string, string[]>();
   let n = 0;
   smsc.next = (pdu) => {
     const udh = (pdu.short_message as DecodedMessage).udh?.[0];
-    const id = (0xa000 + ++n).toString(16).toUpperCase();
-    if (udh?.[4] === 1) {
-      if (pdu.destination_addr === '79120000003') return 'hold';
-      firstPart.set(String(pdu.destination_addr), id);
+    const to = String(pdu.destination_addr);
+    if (udh?.[4] === 1 && to === '79120000003') {
+      partIds.set(to, ['FFFF']);
+      return 'hold';
     }
+    const id = (0xa000 + ++n).toString(16).toUpperCase();
+    partIds.set(to, [...(partIds.get(to) ?? []), id]);
     return { id };
   };
   const gateways = new GatewayPool(db, 'http://127.0.0.1:1');
@@ -85,22 +88,25 @@ test('a campaign through an SMPP bind: parts submitted, receipts on the bind mak
     // The receipt for id FFFF (hex, given as decimal) before its submit_sm_resp: kept as early.
     assert.equal(await receipt('65535', 'DELIVRD'), 0);
     smsc.release({ message_id: 'FFFF' });
-    await waitFor(async () => firstPart.size === 2 && smsc.submits.length === 6, 10_000, 'all parts');
+    await waitFor(async () => smsc.submits.length === 6, 10_000, 'all parts');
+    // The early receipt made the third message's first part delivered, not the message: its second
+    // part has not reported.
     await waitFor(
       async () =>
         (
           await db.query(`SELECT 1 FROM messages WHERE campaign_id = $1 AND state = 'submitted'`, [
             campaign.id,
           ])
-        ).rows.length === 2,
+        ).rows.length === 3,
       10_000,
-      'two submitted messages',
+      'three submitted messages',
     );
-    // Decimal and zero-padded forms of the hex ids; a later part's receipt is not the message's.
-    const [a, b] = [firstPart.get('79120000001')!, firstPart.get('79120000002')!];
-    assert.equal(await receipt(String(Number.parseInt(a, 16) + 1), 'UNDELIV', '001'), 0);
-    assert.equal(await receipt(String(Number.parseInt(a, 16)).padStart(10, '0'), 'DELIVRD'), 0);
-    assert.equal(await receipt(`000${b}`, 'UNDELIV', '001'), 0);
+    // Decimal and zero-padded forms of the hex ids.
+    const [a, b, c] = ['79120000001', '79120000002', '79120000003'].map((to) => partIds.get(to)!);
+    assert.equal(await receipt(String(Number.parseInt(a![1]!, 16)), 'DELIVRD'), 0);
+    assert.equal(await receipt(String(Number.parseInt(a![0]!, 16)).padStart(10, '0'), 'DELIVRD'), 0);
+    assert.equal(await receipt(`000${b![1]}`, 'UNDELIV', '001'), 0);
+    assert.equal(await receipt(c![1]!, 'DELIVRD'), 0);
     await waitFor(
       async () => (await getCampaign(db, org.id, campaign.id))?.state === 'completed',
       10_000,
@@ -123,9 +129,9 @@ test('a campaign through an SMPP bind: parts submitted, receipts on the bind mak
   assert.deepEqual(
     rows.map((r) => [r.address, r.state, r.raw_status]),
     [
-      ['+79120000001', 'delivered', 'DELIVRD err:000'],
-      ['+79120000002', 'undelivered', 'UNDELIV err:001'],
-      ['+79120000003', 'delivered', 'DELIVRD err:000'],
+      ['+79120000001', 'delivered', 'part 1/2: DELIVRD err:000'],
+      ['+79120000002', 'undelivered', 'part 2/2: UNDELIV err:001'],
+      ['+79120000003', 'delivered', 'part 1/2: DELIVRD err:000'],
     ],
   );
   assert.equal(rows[2]!.provider_message_id, '65535');

@@ -104,7 +104,7 @@ test('the message states and the final ones are exactly those of SD-2', () => {
   assert.deepEqual(notFinal, ['prepared', 'queued', 'submitted']);
   assert.deepEqual(
     [...CAMPAIGN_STATES],
-    ['draft', 'scheduled', 'sending', 'paused', 'completed', 'cancelled'],
+    ['draft', 'scheduled', 'moderation', 'sending', 'paused', 'completed', 'cancelled'],
   );
   assert.deepEqual([...CHANNELS], ['sms', 'messenger', 'email']);
 });
