@@ -78,17 +78,18 @@ export const ANSWER_WINDOW_DAYS = 7;
  */
 export async function insertInbound(
   q: Queryable,
-  m: {
-    orgId: number;
-    gatewayId: number;
-    channel: Channel;
-    fromAddress: string;
-    toAddress: string | null;
-    text: string;
-    providerId: string | null;
-    receivedAt: Date;
-    isStop: boolean;
-  },
+  m: Pick<
+    InboundRow,
+    | 'orgId'
+    | 'gatewayId'
+    | 'channel'
+    | 'fromAddress'
+    | 'toAddress'
+    | 'text'
+    | 'providerId'
+    | 'receivedAt'
+    | 'isStop'
+  >,
 ): Promise<InboundRow | undefined> {
   const column = ADDRESS_COLUMN[m.channel];
   const { rows } = await q.query<Row>(

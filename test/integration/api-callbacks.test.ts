@@ -5,7 +5,6 @@
  * the real path: a server on a real port to which the sandbox posts its reports by itself.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { test } from 'node:test';
 import { buildServer } from '../../src/api/server.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -15,6 +14,7 @@ import { signSandboxBody } from '../../src/providers/sandbox.ts';
 import { type GatewayRow, listGateways, updateGatewaySettings } from '../../src/store/gateways.ts';
 import { createTestApi } from '../helpers/api.ts';
 import { waitFor } from '../helpers/db.ts';
+import { freePort } from '../helpers/process.ts';
 
 const api = await createTestApi();
 
@@ -265,17 +265,6 @@ test('a campaign completes when the last of its messages is reported by callback
   assert.notEqual(done.body.finishedAt, null);
   assert.deepEqual(done.body.counts, { delivered: 2, undelivered: 1 });
 });
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 test('the real path: the sandbox posts its signed reports to the listening server, and the campaign completes', async () => {
   const port = await freePort();

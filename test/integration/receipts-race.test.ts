@@ -6,7 +6,6 @@
  * must be applied: N sent → N delivered, none left pending.
  */
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { test } from 'node:test';
 import { buildServer } from '../../src/api/server.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -18,19 +17,9 @@ import { listGateways, updateGatewaySettings } from '../../src/store/gateways.ts
 import { topUp } from '../../src/store/ledger.ts';
 import { createOrg } from '../../src/store/orgs.ts';
 import { openTestDb, waitFor } from '../helpers/db.ts';
+import { freePort } from '../helpers/process.ts';
 
 const N = 150;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = (srv.address() as net.AddressInfo) ?? { port: 0 };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 for (const [label, settings] of [
   ['the report before the answer', { reportBeforeAnswer: true }],
